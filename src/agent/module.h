@@ -1,0 +1,53 @@
+/* module.h - the interface every agent module implements (sensors, collectors, ...).
+ *
+ * A module is a struct of callbacks plus a static option table; modules are registered in one
+ * list (modules.c). Adding a module means adding a folder and one line there. Options are read
+ * from agent.yml under the module's name ("process.mode: auto"). */
+#ifndef VIGIL_AGENT_MODULE_H
+#define VIGIL_AGENT_MODULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/config.h"
+#include "common/error.h"
+
+struct pipeline;
+struct proctable;
+struct host_info;
+
+/* What a module gets from the agent. Everything here outlives the module. */
+struct agent_module_ctx {
+    const struct host_info *host;
+    struct pipeline *pipeline;  /* pipeline_submit() events here */
+    struct proctable *procs;    /* the agent-wide process table */
+    const char *state_dir;      /* a directory the module may keep state in */
+};
+
+/* A module's report for the agent's status events and `vigil agents`. */
+struct module_status {
+    char mode[48];        /* e.g. "ebpf", "proc_connector", "disabled" */
+    uint64_t events;      /* events produced since start */
+    uint64_t lost;        /* events lost since start (ring buffer full, ...) */
+};
+
+struct agent_module {
+    const char *name;
+    const struct config_option *options; /* NULL-terminated table, may be NULL */
+    size_t config_size;                  /* size of the struct the options fill */
+    /* Start: read config (already filled from defaults and agent.yml), start threads.
+     * On failure return -errno with err filled; the agent reports it and goes on without the
+     * module unless the module is required. */
+    int (*start)(const struct agent_module_ctx *ctx, const void *config, void **state,
+                 struct vg_error *err);
+    /* Stop threads and free everything; called once, state may be NULL. */
+    void (*stop)(void *state);
+    /* Fill st; called from the status thread while the module runs. */
+    void (*status)(void *state, struct module_status *st);
+};
+
+/* The registry: all modules compiled in, NULL-terminated (modules.c). */
+extern const struct agent_module *const agent_modules[];
+
+#endif

@@ -1,0 +1,76 @@
+/* schema.h - the one schema of Vigil's events: the field dictionary (schema_fields.def) and the
+ * tables built from it. The codec, the SQLite and ClickHouse stores, the rule engine's field
+ * mapping and docs/schema.md are all derived from here, so a name means one thing everywhere.
+ *
+ * Every event table also has the common header columns (schema_header_columns). */
+#ifndef VIGIL_SCHEMA_H
+#define VIGIL_SCHEMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+enum field_type { FT_TEXT = 1, FT_INT = 2 };
+
+enum field_id {
+    F_NONE = 0,
+#define FIELD(e, id, name, type, desc) e = id,
+#include "common/schema_fields.def"
+#undef FIELD
+    F_MAX_ID
+};
+
+/* Table ids are written on the wire: stable, append-only. */
+enum table_id {
+    TBL_NONE = 0,
+    TBL_PROCESS_EVENTS = 1,
+    TBL_AGENT_EVENTS = 2,
+    TBL_MAX_ID
+};
+
+struct field_def {
+    enum field_id id;
+    const char *name;
+    enum field_type type;
+    const char *description;
+};
+
+struct table_def {
+    enum table_id id;
+    const char *name;
+    const char *description;
+    const char *actions;          /* documented values of the action column */
+    const enum field_id *columns; /* terminated by F_NONE */
+    const char *const *indexes;   /* extra indexes, each a column list "agent_id, time"; NULL-terminated */
+};
+
+/* Field by wire id; NULL when unknown (a newer agent: the caller skips it). */
+const struct field_def *schema_field(unsigned id);
+/* Field by column name; NULL when unknown. */
+const struct field_def *schema_field_by_name(const char *name);
+/* Table by wire id / by name; NULL when unknown. */
+const struct table_def *schema_table(unsigned id);
+const struct table_def *schema_table_by_name(const char *name);
+/* All tables, in id order; *n receives the count. */
+const struct table_def *schema_tables(size_t *n);
+/* Position of field in table's column list, or -1 when the table does not have it. */
+int schema_table_column(const struct table_def *t, enum field_id f);
+/* Number of table-specific columns. */
+size_t schema_table_ncolumns(const struct table_def *t);
+
+/* The common header columns every event table starts with, in order. */
+struct header_column {
+    const char *name;
+    enum field_type type;
+    const char *description;
+};
+extern const struct header_column schema_header_columns[];
+extern const size_t schema_header_ncolumns;
+
+/* SQLite DDL for every event table (CREATE TABLE/INDEX IF NOT EXISTS), appended to out. */
+int schema_sqlite_ddl(struct buf *out);
+/* The Markdown reference of the event tables (the generated part of docs/schema.md). */
+int schema_markdown(struct buf *out);
+
+#endif
