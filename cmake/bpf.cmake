@@ -46,4 +46,5 @@ function(vigil_bpf_skeleton name src)
     COMMENT "BPF skeleton ${name}"
     VERBATIM)
   add_custom_target(${name}_skel DEPENDS "${skel}")
+  add_dependencies(${name}_skel vmlinux_h)
 endfunction()

@@ -272,7 +272,8 @@ static int recover(struct spool *sp, struct vg_error *err)
     closedir(d);
     if (rc)
         return vg_error_set(err, rc, "spool %s: out of memory", sp->dir);
-    qsort(sp->segs, sp->nsegs, sizeof(sp->segs[0]), cmp_seg);
+    if (sp->nsegs)
+        qsort(sp->segs, sp->nsegs, sizeof(sp->segs[0]), cmp_seg);
 
     sp->acked_seq = read_ack_file(sp->dir);
     uint64_t last_seq = 0;
