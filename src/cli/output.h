@@ -1,0 +1,13 @@
+/* output.h - how the CLI prints result sets: table (for people), JSON lines, CSV. */
+#ifndef VIGIL_CLI_OUTPUT_H
+#define VIGIL_CLI_OUTPUT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+/* result is {"columns": [names], "rows": [[values]]} as the query API returns it. */
+void output_table(FILE *f, json_t *result);
+void output_json(FILE *f, json_t *result);
+void output_csv(FILE *f, json_t *result);
+
+#endif
