@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# install-deps.sh [build] [test] - install the Debian 12 packages Vigil needs, skipping what is
+# already installed. `build`: compilers, the eBPF toolchain and libraries; `test`: what the test
+# suite uses besides (openssl, curl, python3, bc, iproute2).
+set -euo pipefail
+
+build_pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+    libsqlite3-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
+    libjansson-dev libzstd-dev libyaml-dev libcrypt-dev ca-certificates curl)
+test_pkgs=(openssl curl python3 bc iproute2 procps psmisc)
+
+want=()
+for group in "${@:-build}"; do
+    case "$group" in
+        build) want+=("${build_pkgs[@]}") ;;
+        test) want+=("${test_pkgs[@]}") ;;
+        *) echo "install-deps: unknown group $group (build, test)" >&2; exit 2 ;;
+    esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: these packages are missing and installing them needs root: ${missing[*]}" >&2
+    exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
