@@ -122,13 +122,9 @@ int main(int argc, char **argv)
     }
     while (a.cfg.server[0] && a.cfg.server[strlen(a.cfg.server) - 1] == '/')
         a.cfg.server[strlen(a.cfg.server) - 1] = '\0';
-    if (logfile) {
-        int fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-        if (fd < 0) {
-            fprintf(stderr, "vigil-agent: %s: %s\n", logfile, strerror(errno));
-            return 1;
-        }
-        log_set_fd(fd);
+    if (logfile && (rc = log_open_file(logfile))) {
+        fprintf(stderr, "vigil-agent: %s: %s\n", logfile, strerror(-rc));
+        return 1;
     }
     int lvl = log_level_parse(a.cfg.log_level);
     if (lvl < 0) {

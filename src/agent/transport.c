@@ -45,13 +45,7 @@ struct transport {
 static bool nap(struct transport *t, unsigned ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    time_deadline_ts(ms, &ts);
     pthread_mutex_lock(&t->lock);
     while (!t->stop)
         if (pthread_cond_timedwait(&t->cond, &t->lock, &ts) == ETIMEDOUT)
@@ -285,8 +279,7 @@ void transport_stop(struct transport *t, unsigned drain_ms)
     pthread_mutex_unlock(&t->lock);
     /* give the thread drain_ms to send what is spooled, then stop it */
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += drain_ms / 1000 + 1;
+    time_deadline_ts((uint64_t)drain_ms + 1000, &ts);
     if (pthread_timedjoin_np(t->thread, NULL, &ts) != 0) {
         pthread_mutex_lock(&t->lock);
         t->stop = true;

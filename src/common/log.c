@@ -1,6 +1,8 @@
 /* log.c - line-oriented logger: "2026-11-22T10:00:00.123Z vigil-agent[123] INFO message". */
 #include "common/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,15 @@ static int log_fd = 2;
 void log_set_level(enum log_level level) { min_level = level; }
 void log_set_ident(const char *ident) { log_ident = ident; }
 void log_set_fd(int fd) { log_fd = fd; }
+
+int log_open_file(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return -errno;
+    log_fd = fd;
+    return 0;
+}
 
 int log_level_parse(const char *name)
 {

@@ -13,6 +13,8 @@ int log_level_parse(const char *name);
 void log_set_ident(const char *ident);
 /* Redirect output to an already-open fd (default 2). */
 void log_set_fd(int fd);
+/* Append to the file at path from now on (created 0640); -errno when it cannot be opened. */
+int log_open_file(const char *path);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

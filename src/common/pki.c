@@ -104,6 +104,33 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
     return ok;
 }
 
+/* Make x a leaf certificate issued by ca for the given extended key usage (and subject
+ * alternative names when san is not empty), signed with ca_key. 1 on success. */
+static int sign_leaf(X509 *x, X509 *ca, EVP_PKEY *ca_key, const char *eku, const char *san)
+{
+    return X509_set_issuer_name(x, X509_get_subject_name(ca)) &&
+           add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") &&
+           add_ext(x, ca, NID_key_usage, "critical,digitalSignature,keyAgreement") &&
+           add_ext(x, ca, NID_ext_key_usage, eku) &&
+           add_ext(x, ca, NID_authority_key_identifier, "keyid:always") &&
+           (!san || !*san || add_ext(x, ca, NID_subject_alt_name, san)) &&
+           X509_sign(x, ca_key, EVP_sha256());
+}
+
+/* Both PEMs of a new key pair's certificate; 0 or -ENOMEM (nothing returned then). */
+static int export_pair(EVP_PKEY *key, X509 *x, char **key_pem, char **cert_pem,
+                       struct vg_error *err)
+{
+    *key_pem = key_to_pem(key);
+    *cert_pem = cert_to_pem(x);
+    if (*key_pem && *cert_pem)
+        return 0;
+    free(*key_pem);
+    free(*cert_pem);
+    *key_pem = *cert_pem = NULL;
+    return vg_error_set(err, -ENOMEM, "out of memory");
+}
+
 /* A certificate with subject CN=cn, the key's public half, a random serial, valid `days`. */
 static X509 *new_cert(const char *cn, EVP_PKEY *pub, int days)
 {
@@ -141,13 +168,7 @@ int pki_create_ca(const char *cn, int days, char **key_pem, char **cert_pem, str
         rc = ssl_error(err, "signing the CA certificate");
         goto cleanup;
     }
-    *key_pem = key_to_pem(key);
-    *cert_pem = cert_to_pem(x);
-    if (!*key_pem || !*cert_pem) {
-        free(*key_pem);
-        free(*cert_pem);
-        rc = vg_error_set(err, -ENOMEM, "out of memory");
-    }
+    rc = export_pair(key, x, key_pem, cert_pem, err);
 cleanup:
     X509_free(x);
     EVP_PKEY_free(key);
@@ -177,23 +198,11 @@ int pki_issue_server(const char *ca_key_pem, const char *ca_cert_pem, const char
     }
     key = new_key();
     x = key ? new_cert(cn, key, days) : NULL;
-    if (!x || !X509_set_issuer_name(x, X509_get_subject_name(ca)) ||
-        !add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") ||
-        !add_ext(x, ca, NID_key_usage, "critical,digitalSignature,keyAgreement") ||
-        !add_ext(x, ca, NID_ext_key_usage, "serverAuth") ||
-        !add_ext(x, ca, NID_authority_key_identifier, "keyid:always") ||
-        (len && !add_ext(x, ca, NID_subject_alt_name, san)) ||
-        !X509_sign(x, ca_key, EVP_sha256())) {
+    if (!x || !sign_leaf(x, ca, ca_key, "serverAuth", san)) {
         rc = ssl_error(err, "issuing the server certificate");
         goto cleanup;
     }
-    *key_pem = key_to_pem(key);
-    *cert_pem = cert_to_pem(x);
-    if (!*key_pem || !*cert_pem) {
-        free(*key_pem);
-        free(*cert_pem);
-        rc = vg_error_set(err, -ENOMEM, "out of memory");
-    }
+    rc = export_pair(key, x, key_pem, cert_pem, err);
 cleanup:
     X509_free(x);
     X509_free(ca);
@@ -285,12 +294,7 @@ int pki_sign_client_csr(const char *ca_key_pem, const char *ca_cert_pem, const c
         goto cleanup;
     }
     x = new_cert(cn, pub, days);
-    if (!x || !X509_set_issuer_name(x, X509_get_subject_name(ca)) ||
-        !add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") ||
-        !add_ext(x, ca, NID_key_usage, "critical,digitalSignature,keyAgreement") ||
-        !add_ext(x, ca, NID_ext_key_usage, "clientAuth") ||
-        !add_ext(x, ca, NID_authority_key_identifier, "keyid:always") ||
-        !X509_sign(x, ca_key, EVP_sha256())) {
+    if (!x || !sign_leaf(x, ca, ca_key, "clientAuth", NULL)) {
         rc = ssl_error(err, "signing the agent certificate");
         goto cleanup;
     }

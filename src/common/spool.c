@@ -530,13 +530,7 @@ int spool_read(struct spool *sp, struct spool_batch *b, size_t max_records, size
     pthread_mutex_lock(&sp->lock);
     if (sp->read_seq > sp->committed_seq && timeout_ms > 0 && !sp->wake) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += timeout_ms / 1000;
-        ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        time_deadline_ts((uint64_t)timeout_ms, &ts);
         while (sp->read_seq > sp->committed_seq && !sp->wake)
             if (pthread_cond_timedwait(&sp->cond, &sp->lock, &ts) == ETIMEDOUT)
                 break;

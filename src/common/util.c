@@ -29,6 +29,17 @@ uint64_t time_mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+void time_deadline_ts(uint64_t ms, struct timespec *ts)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += (time_t)(ms / 1000);
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 void time_format_ns(uint64_t ns, char *out, size_t outlen)
 {
     time_t secs = (time_t)(ns / 1000000000ull);
@@ -39,19 +50,23 @@ void time_format_ns(uint64_t ns, char *out, size_t outlen)
              (unsigned long long)(ns % 1000000000ull));
 }
 
-int file_read_all(const char *path, struct buf *b, size_t max)
+int file_read_prefix(const char *path, struct buf *b, size_t max, bool *truncated)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
     size_t start = b->len;
     int rc = 0;
-    for (;;) {
-        if (buf_reserve(b, 4096)) {
+    *truncated = false;
+    /* read one byte past max to learn whether the file goes on */
+    while (b->len - start <= max) {
+        size_t want = max + 1 - (b->len - start);
+        if (buf_reserve(b, want < 4096 ? want : 4096)) {
             rc = -ENOMEM;
             break;
         }
-        ssize_t n = read(fd, b->data + b->len, b->cap - b->len);
+        size_t room = b->cap - b->len;
+        ssize_t n = read(fd, b->data + b->len, room < want ? room : want);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -61,14 +76,28 @@ int file_read_all(const char *path, struct buf *b, size_t max)
         if (n == 0)
             break;
         b->len += (size_t)n;
-        if (b->len - start > max) {
-            rc = -EFBIG;
-            break;
-        }
     }
     close(fd);
-    if (rc)
+    if (rc) {
         b->len = start;
+        return rc;
+    }
+    if (b->len - start > max) {
+        b->len = start + max;
+        *truncated = true;
+    }
+    return 0;
+}
+
+int file_read_all(const char *path, struct buf *b, size_t max)
+{
+    bool truncated;
+    size_t start = b->len;
+    int rc = file_read_prefix(path, b, max, &truncated);
+    if (!rc && truncated) {
+        b->len = start;
+        rc = -EFBIG;
+    }
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "common/buf.h"
 #include "common/error.h"
@@ -17,12 +18,16 @@
 uint64_t time_now_ns(void);
 /* Monotonic time in ns (for intervals and timeouts). */
 uint64_t time_mono_ns(void);
+/* The CLOCK_REALTIME instant ms milliseconds from now, for pthread_cond_timedwait. */
+void time_deadline_ts(uint64_t ms, struct timespec *ts);
 /* Format ns since epoch as RFC 3339 UTC with nanoseconds into out (>= 32 bytes). */
 void time_format_ns(uint64_t ns, char *out, size_t outlen);
 
 /* Read a whole file into b (appending), refusing files larger than max bytes (-EFBIG).
  * Works for /proc files whose size is reported as 0. */
 int file_read_all(const char *path, struct buf *b, size_t max);
+/* Read at most max bytes of a file into b (appending); *truncated says whether there was more. */
+int file_read_prefix(const char *path, struct buf *b, size_t max, bool *truncated);
 /* Read a small text file into out (NUL-terminated, trailing newline removed); returns length. */
 ssize_t file_read_line(const char *path, char *out, size_t outlen);
 /* Write data to path atomically (temp file in the same directory, rename) with mode; with

@@ -10,10 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "server/api/http.h"
 #include "server/server.h"
+#include "server/tasks/tasks.h"
 
 #define DEFAULT_DIR "/var/lib/vigil"
 
@@ -23,6 +25,7 @@ static void usage(FILE *f)
             "usage: vigil-server init [--dir DIR] [--listen ADDR] [--port N] [--san NAME]... "
             "[--force]\n"
             "       vigil-server run  [--dir DIR] [--log-level LEVEL] [--log-file FILE]\n"
+            "       vigil-server options   (the options of server.yml, as Markdown)\n"
             "       vigil-server version\n"
             "\n"
             "init creates DIR (default %s) with a CA, the server certificate, the database,\n"
@@ -87,13 +90,10 @@ static int cmd_run(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    if (logfile) {
-        int fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-        if (fd < 0) {
-            fprintf(stderr, "vigil-server: %s: %s\n", logfile, strerror(errno));
-            return 1;
-        }
-        log_set_fd(fd);
+    int lrc;
+    if (logfile && (lrc = log_open_file(logfile))) {
+        fprintf(stderr, "vigil-server: %s: %s\n", logfile, strerror(-lrc));
+        return 1;
     }
     /* signals are taken by sigwait in this thread only */
     sigset_t set;
@@ -114,9 +114,12 @@ static int cmd_run(int argc, char **argv)
     int lvl = log_level_parse(level ? level : srv.cfg.log_level);
     if (lvl >= 0)
         log_set_level((enum log_level)lvl);
-    rc = http_start(&srv, &err);
+    rc = tasks_start(&srv, &err);
+    if (!rc)
+        rc = http_start(&srv, &err);
     if (rc) {
         log_error("cannot start: %s", vg_error_str(&err, rc));
+        tasks_free(&srv);
         server_unload(&srv);
         return 1;
     }
@@ -125,7 +128,9 @@ static int cmd_run(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     log_info("signal %d: stopping", sig);
+    tasks_stop(&srv); /* parked long polls answer now */
     http_stop(&srv);
+    tasks_free(&srv);
     server_unload(&srv);
     return 0;
 }
@@ -143,6 +148,14 @@ int main(int argc, char **argv)
         return cmd_init(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "options")) {
+        struct buf b = {0};
+        config_markdown(server_options, NULL, &b);
+        buf_terminate(&b);
+        fputs((const char *)b.data, stdout);
+        buf_free(&b);
+        return 0;
+    }
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("vigil-server %s\n", VIGIL_VERSION);
         return 0;

@@ -264,33 +264,7 @@ static int read_cmdline(int32_t pid, size_t max, struct buf *b, bool *truncated)
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
     b->len = 0;
-    *truncated = false;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int rc = buf_reserve(b, max + 1);
-    while (!rc && b->len < max + 1) {
-        ssize_t n = read(fd, b->data + b->len, max + 1 - b->len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = -errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        b->len += (size_t)n;
-    }
-    close(fd);
-    if (rc) {
-        b->len = 0;
-        return rc;
-    }
-    if (b->len > max) {
-        b->len = max;
-        *truncated = true;
-    }
-    return 0;
+    return file_read_prefix(path, b, max, truncated);
 }
 
 /* Where the cgroup v2 hierarchy is mounted, found once in /proc/self/mountinfo. */
