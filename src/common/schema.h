@@ -14,18 +14,23 @@
 enum field_type { FT_TEXT = 1, FT_INT = 2 };
 
 enum field_id {
-    F_NONE = 0,
+    FLD_NONE = 0,
 #define FIELD(e, id, name, type, desc) e = id,
 #include "common/schema_fields.def"
 #undef FIELD
-    F_MAX_ID
+    FLD_MAX_ID
 };
 
-/* Table ids are written on the wire: stable, append-only. */
+/* Table ids are written on the wire: stable, append-only. Ranges: 1-9 foundation,
+ * 10-29 telemetry, 30-59 inventory, 60-69 logs, 70-79 detection, 80-89 hunting,
+ * 90-99 risk, 100-109 baseline. */
 enum table_id {
     TBL_NONE = 0,
     TBL_PROCESS_EVENTS = 1,
     TBL_AGENT_EVENTS = 2,
+    TBL_NETWORK_EVENTS = 10,
+    TBL_FILE_EVENTS = 11,
+    TBL_KERNEL_EVENTS = 12,
     TBL_MAX_ID
 };
 
@@ -41,7 +46,7 @@ struct table_def {
     const char *name;
     const char *description;
     const char *actions;          /* documented values of the action column */
-    const enum field_id *columns; /* terminated by F_NONE */
+    const enum field_id *columns; /* terminated by FLD_NONE */
     const char *const *indexes;   /* extra indexes, each a column list "agent_id, time"; NULL-terminated */
 };
 

@@ -110,13 +110,13 @@ static void entity_ids(struct psensor *s, const struct pe_proc *p, bool have_par
 static int add_identity(struct event *ev, const struct pe_proc *p, const char *eid,
                         const char *peid)
 {
-    int rc = event_add_int(ev, F_PID, p->pid);
+    int rc = event_add_int(ev, FLD_PID, p->pid);
     if (!rc && p->ppid >= 0)
-        rc = event_add_int(ev, F_PPID, p->ppid);
+        rc = event_add_int(ev, FLD_PPID, p->ppid);
     if (!rc && eid[0])
-        rc = event_add_str(ev, F_ENTITY_ID, eid);
+        rc = event_add_str(ev, FLD_ENTITY_ID, eid);
     if (!rc && peid[0])
-        rc = event_add_str(ev, F_PARENT_ENTITY_ID, peid);
+        rc = event_add_str(ev, FLD_PARENT_ENTITY_ID, peid);
     return rc;
 }
 
@@ -124,18 +124,18 @@ static int add_creds(struct event *ev, const struct pe_proc *p)
 {
     int rc = 0;
     if (p->have_creds) {
-        rc = event_add_int(ev, F_UID, p->uid);
+        rc = event_add_int(ev, FLD_UID, p->uid);
         if (!rc)
-            rc = event_add_int(ev, F_EUID, p->euid);
+            rc = event_add_int(ev, FLD_EUID, p->euid);
         if (!rc)
-            rc = event_add_int(ev, F_GID, p->gid);
+            rc = event_add_int(ev, FLD_GID, p->gid);
         if (!rc)
-            rc = event_add_int(ev, F_EGID, p->egid);
+            rc = event_add_int(ev, FLD_EGID, p->egid);
     }
     if (!rc && p->have_audit) {
-        rc = event_add_int(ev, F_AUID, p->auid);
+        rc = event_add_int(ev, FLD_AUID, p->auid);
         if (!rc)
-            rc = event_add_int(ev, F_SESSION_ID, p->session_id);
+            rc = event_add_int(ev, FLD_SESSION_ID, p->session_id);
     }
     return rc;
 }
@@ -186,20 +186,20 @@ int psensor_exec(struct psensor *s, const struct pe_proc *p, const char *action,
 
     int rc = add_identity(ev, p, eid, peid);
     if (!rc && p->exe)
-        rc = add_text(s, ev, F_EXE, p->exe, p->exe_len);
+        rc = add_text(s, ev, FLD_EXE, p->exe, p->exe_len);
     if (!rc && p->ppid > 0) {
         if (have_parent && s->parent.exe[0]) {
-            rc = event_add_str(ev, F_PARENT_EXE, s->parent.exe);
+            rc = event_add_str(ev, FLD_PARENT_EXE, s->parent.exe);
         } else {
             char link[64], target[PROC_EXE_MAX];
             snprintf(link, sizeof(link), "/proc/%d/exe", p->ppid);
             ssize_t n = readlink(link, target, sizeof(target) - 1);
             if (n > 0)
-                rc = add_text(s, ev, F_PARENT_EXE, target, (size_t)n);
+                rc = add_text(s, ev, FLD_PARENT_EXE, target, (size_t)n);
         }
     }
     if (!rc && p->comm[0])
-        rc = add_text(s, ev, F_COMM, p->comm, strlen(p->comm));
+        rc = add_text(s, ev, FLD_COMM, p->comm, strlen(p->comm));
 
     buf_reset(&s->line);
     if (!rc && p->args) {
@@ -209,35 +209,35 @@ int psensor_exec(struct psensor *s, const struct pe_proc *p, const char *action,
         if (!rc)
             rc = ptext_args_line(&s->line, p->args, p->args_len);
         if (!rc)
-            rc = event_add_strn(ev, F_ARGS, (const char *)s->json.data, s->json.len);
+            rc = event_add_strn(ev, FLD_ARGS, (const char *)s->json.data, s->json.len);
         if (!rc)
-            rc = event_add_strn(ev, F_CMDLINE, s->line.len ? (const char *)s->line.data : "",
+            rc = event_add_strn(ev, FLD_CMDLINE, s->line.len ? (const char *)s->line.data : "",
                                 s->line.len);
         if (!rc)
-            rc = event_add_int(ev, F_ARGS_TRUNCATED, p->args_truncated ? 1 : 0);
+            rc = event_add_int(ev, FLD_ARGS_TRUNCATED, p->args_truncated ? 1 : 0);
         if (!rc)
-            rc = event_add_int(ev, F_ARGS_COUNT, (int64_t)count);
+            rc = event_add_int(ev, FLD_ARGS_COUNT, (int64_t)count);
     }
     if (!rc && p->cwd)
-        rc = add_text(s, ev, F_CWD, p->cwd, p->cwd_len);
+        rc = add_text(s, ev, FLD_CWD, p->cwd, p->cwd_len);
     if (!rc && p->tty)
-        rc = add_text(s, ev, F_TTY, p->tty, strlen(p->tty));
+        rc = add_text(s, ev, FLD_TTY, p->tty, strlen(p->tty));
     if (!rc)
         rc = add_creds(ev, p);
     if (!rc && p->have_start)
-        rc = event_add_int(ev, F_START_TIME, (int64_t)p->start_time_ns);
+        rc = event_add_int(ev, FLD_START_TIME, (int64_t)p->start_time_ns);
     if (!rc && p->cgroup)
-        rc = add_text(s, ev, F_CGROUP, p->cgroup, strlen(p->cgroup));
+        rc = add_text(s, ev, FLD_CGROUP, p->cgroup, strlen(p->cgroup));
     if (!rc && p->have_cgroup_id)
-        rc = event_add_int(ev, F_CGROUP_ID, (int64_t)p->cgroup_id);
+        rc = event_add_int(ev, FLD_CGROUP_ID, (int64_t)p->cgroup_id);
     if (!rc && (p->cgroup || p->container_hint)) {
         char cid[256];
         if (!ptext_container_id(p->cgroup, cid, sizeof(cid)))
             ptext_container_id(p->container_hint, cid, sizeof(cid));
-        rc = add_text(s, ev, F_CONTAINER_ID, cid, strlen(cid));
+        rc = add_text(s, ev, FLD_CONTAINER_ID, cid, strlen(cid));
     }
     if (!rc)
-        rc = event_add_str(ev, F_SENSOR, sensor);
+        rc = event_add_str(ev, FLD_SENSOR, sensor);
 
     if (exec) {
         fill_snapshot(s, p, eid, peid, s->line.len ? (const char *)s->line.data : NULL,
@@ -268,20 +268,20 @@ int psensor_fork(struct psensor *s, const struct pe_proc *p, const char *sensor)
 
     int rc = add_identity(ev, p, eid, peid);
     if (!rc && have_parent && s->parent.exe[0]) {
-        rc = event_add_str(ev, F_EXE, s->parent.exe);
+        rc = event_add_str(ev, FLD_EXE, s->parent.exe);
         if (!rc)
-            rc = event_add_str(ev, F_PARENT_EXE, s->parent.exe);
+            rc = event_add_str(ev, FLD_PARENT_EXE, s->parent.exe);
     }
     if (!rc && p->comm[0])
-        rc = add_text(s, ev, F_COMM, p->comm, strlen(p->comm));
+        rc = add_text(s, ev, FLD_COMM, p->comm, strlen(p->comm));
     if (!rc)
         rc = add_creds(ev, p);
     if (!rc && p->have_start)
-        rc = event_add_int(ev, F_START_TIME, (int64_t)p->start_time_ns);
+        rc = event_add_int(ev, FLD_START_TIME, (int64_t)p->start_time_ns);
     if (!rc && p->have_cgroup_id)
-        rc = event_add_int(ev, F_CGROUP_ID, (int64_t)p->cgroup_id);
+        rc = event_add_int(ev, FLD_CGROUP_ID, (int64_t)p->cgroup_id);
     if (!rc)
-        rc = event_add_str(ev, F_SENSOR, sensor);
+        rc = event_add_str(ev, FLD_SENSOR, sensor);
     return submit(s, ev, rc);
 }
 
@@ -325,24 +325,24 @@ int psensor_exit(struct psensor *s, const struct pe_proc *p, const char *sensor)
 
     int rc = add_identity(ev, &q, eid, peid);
     if (!rc && known && s->snap.exe[0])
-        rc = event_add_str(ev, F_EXE, s->snap.exe);
+        rc = event_add_str(ev, FLD_EXE, s->snap.exe);
     if (!rc && have_parent && s->parent.exe[0])
-        rc = event_add_str(ev, F_PARENT_EXE, s->parent.exe);
+        rc = event_add_str(ev, FLD_PARENT_EXE, s->parent.exe);
     if (!rc && q.comm[0])
-        rc = add_text(s, ev, F_COMM, q.comm, strlen(q.comm));
+        rc = add_text(s, ev, FLD_COMM, q.comm, strlen(q.comm));
     if (!rc)
         rc = add_creds(ev, &q);
     if (!rc && q.have_start)
-        rc = event_add_int(ev, F_START_TIME, (int64_t)q.start_time_ns);
+        rc = event_add_int(ev, FLD_START_TIME, (int64_t)q.start_time_ns);
     if (!rc && p->have_exit) {
         int status = p->exit_status;
         int sig = status & 0x7f;
-        rc = event_add_int(ev, F_EXIT_CODE, sig ? -1 : (status >> 8) & 0xff);
+        rc = event_add_int(ev, FLD_EXIT_CODE, sig ? -1 : (status >> 8) & 0xff);
         if (!rc)
-            rc = event_add_int(ev, F_EXIT_SIGNAL, sig);
+            rc = event_add_int(ev, FLD_EXIT_SIGNAL, sig);
     }
     if (!rc)
-        rc = event_add_str(ev, F_SENSOR, sensor);
+        rc = event_add_str(ev, FLD_SENSOR, sensor);
 
     proctable_on_exit(s->procs, p->pid, q.have_start ? q.start_ticks : 0);
     return submit(s, ev, rc);
