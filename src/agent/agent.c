@@ -13,6 +13,7 @@
 
 #include "agent/pipeline.h"
 #include "agent/proctable.h"
+#include "agent/tasks.h"
 #include "agent/transport.h"
 #include "common/log.h"
 #include "common/spool.h"
@@ -61,16 +62,16 @@ static void emit_status(struct agent *a, const char *action, const char *message
         transport_get_stats(a->transport, &ts);
         transport_dropped = ts.dropped;
     }
-    event_add_str(ev, F_AGENT_VERSION, VIGIL_VERSION);
-    event_add_str(ev, F_SENSORS, sensors);
-    event_add_str(ev, F_OS, a->host.os);
-    event_add_str(ev, F_KERNEL, a->host.kernel);
-    event_add_int(ev, F_SPOOL_PENDING, (int64_t)ss.pending);
-    event_add_int(ev, F_SPOOL_BYTES, (int64_t)ss.bytes);
-    event_add_int(ev, F_SPOOL_DROPPED, (int64_t)(ss.dropped + ss.corrupt + transport_dropped));
-    event_add_int(ev, F_EVENTS_LOST, (int64_t)lost);
+    event_add_str(ev, FLD_AGENT_VERSION, VIGIL_VERSION);
+    event_add_str(ev, FLD_SENSORS, sensors);
+    event_add_str(ev, FLD_OS, a->host.os);
+    event_add_str(ev, FLD_KERNEL, a->host.kernel);
+    event_add_int(ev, FLD_SPOOL_PENDING, (int64_t)ss.pending);
+    event_add_int(ev, FLD_SPOOL_BYTES, (int64_t)ss.bytes);
+    event_add_int(ev, FLD_SPOOL_DROPPED, (int64_t)(ss.dropped + ss.corrupt + transport_dropped));
+    event_add_int(ev, FLD_EVENTS_LOST, (int64_t)lost);
     if (message)
-        event_add_str(ev, F_MESSAGE, message);
+        event_add_str(ev, FLD_MESSAGE, message);
     pipeline_submit(a->pipeline, ev);
 }
 
@@ -79,14 +80,7 @@ static void *status_main(void *arg)
     struct agent *a = arg;
     for (;;) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t ms = a->cfg.status_interval ? a->cfg.status_interval : 60000;
-        ts.tv_sec += (time_t)(ms / 1000);
-        ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        time_deadline_ts(a->cfg.status_interval ? a->cfg.status_interval : 60000, &ts);
         pthread_mutex_lock(&a->status_lock);
         while (!a->stopping)
             if (pthread_cond_timedwait(&a->status_cond, &a->status_lock, &ts) == ETIMEDOUT)
@@ -181,6 +175,8 @@ int agent_start(struct agent *a, struct vg_error *err)
     log_info("vigil-agent %s on %s (%s, kernel %s): sensors %s", VIGIL_VERSION, a->host.hostname,
              a->host.os, a->host.kernel, sensors);
     emit_status(a, "start", NULL);
+    if ((rc = agent_tasks_start(a, &a->tasks, err)))
+        return rc;
     if ((rc = pthread_create(&a->status_thread, NULL, status_main, a)))
         return vg_error_set(err, -rc, "cannot start the status thread");
     a->status_running = true;
@@ -189,6 +185,8 @@ int agent_start(struct agent *a, struct vg_error *err)
 
 void agent_stop(struct agent *a, unsigned drain_ms)
 {
+    agent_tasks_stop(a->tasks);
+    a->tasks = NULL;
     if (a->status_running) {
         pthread_mutex_lock(&a->status_lock);
         a->stopping = true;

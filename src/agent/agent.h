@@ -14,6 +14,7 @@ struct spool;
 struct pipeline;
 struct proctable;
 struct transport;
+struct agent_tasks;
 
 struct agent_module_instance {
     const struct agent_module *module;
@@ -31,6 +32,7 @@ struct agent {
     struct agent_module_instance *modules;
     size_t nmodules;
     struct transport *transport;
+    struct agent_tasks *tasks;
     pthread_t status_thread;
     bool status_running;
     pthread_mutex_t status_lock;

@@ -3,12 +3,27 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct https_client {
     CURL *h;
+    atomic_bool aborted;
 };
+
+void https_client_abort(struct https_client *c) { atomic_store(&c->aborted, true); }
+
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    struct https_client *c = ctx;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return atomic_load(&c->aborted) ? 1 : 0;
+}
 
 struct https_client *https_client_new(void)
 {
@@ -53,6 +68,11 @@ int https_call(struct https_client *c, const struct https_request *r, struct buf
     curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
     curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+    if (atomic_load(&c->aborted))
+        return vg_error_set(err, -ECANCELED, "%s %s: cancelled", r->method, r->url);
     if (r->no_verify) {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);

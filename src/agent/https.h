@@ -28,6 +28,8 @@ struct https_client;
 
 struct https_client *https_client_new(void);
 void https_client_free(struct https_client *c);
+/* Make the request in progress on c (from another thread), and every later one, fail at once. */
+void https_client_abort(struct https_client *c);
 /* Perform r. Returns the HTTP status (>0) with the body in resp, or a negative errno when no
  * answer came (connection refused, TLS failure, timeout) with err describing it. */
 int https_call(struct https_client *c, const struct https_request *r, struct buf *resp,

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "common/config.h"
 #include "common/error.h"
 
@@ -32,6 +34,15 @@ struct module_status {
     uint64_t lost;        /* events lost since start (ring buffer full, ...) */
 };
 
+/* A kind of task the server can send (tasks.h). run() is called on the agent's task thread
+ * with the module's state; it fills *result (any JSON, owned by the caller afterwards) or
+ * returns -errno with err saying why. It should finish within seconds; longer work is started
+ * and its outcome sent as events. */
+struct agent_task_handler {
+    const char *kind; /* "inventory.rescan", "query", ... */
+    int (*run)(void *state, json_t *payload, json_t **result, struct vg_error *err);
+};
+
 struct agent_module {
     const char *name;
     const struct config_option *options; /* NULL-terminated table, may be NULL */
@@ -45,6 +56,8 @@ struct agent_module {
     void (*stop)(void *state);
     /* Fill st; called from the status thread while the module runs. */
     void (*status)(void *state, struct module_status *st);
+    /* Tasks this module answers, terminated by a NULL kind; may be NULL. */
+    const struct agent_task_handler *tasks;
 };
 
 /* The registry: all modules compiled in, NULL-terminated (modules.c). */

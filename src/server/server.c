@@ -32,6 +32,9 @@ const struct config_option server_options[] = {
         "Longest time limit a hunt may ask for"),
     OPT("agent_cert_days", CFG_INT, "825", agent_cert_days,
         "Validity of the certificates issued to agents"),
+    OPT("online_window", CFG_DURATION, "35s", online_window,
+        "An agent is online when it is waiting for tasks now or was heard from within this "
+        "(agents poll at least every 25 s)"),
     OPT("san", CFG_LIST, NULL, san,
         "Extra DNS names or IP addresses for the server certificate (used by init)"),
     {NULL, 0, NULL, 0, NULL},

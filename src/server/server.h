@@ -11,6 +11,7 @@
 
 struct store;
 struct http_server;
+struct tasks_state;
 
 struct server_config {
     char *listen;            /* address to listen on */
@@ -24,6 +25,7 @@ struct server_config {
     uint64_t query_timeout;  /* ms, default per hunt */
     uint64_t query_max_timeout; /* ms, ceiling a request may ask for */
     int64_t agent_cert_days;
+    uint64_t online_window;  /* ms: an agent heard from within this is online */
     struct config_list san;  /* extra names/addresses for the server certificate (init) */
 };
 
@@ -36,6 +38,7 @@ struct server {
     char ca_fingerprint[65];
     struct store *store;
     struct http_server *http;
+    struct tasks_state *tasks;
 };
 
 /* Paths inside the data directory. */

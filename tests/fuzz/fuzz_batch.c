@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include "server/ingest/ingest.h"
+#include "server/server.h"
 #include "server/store/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static struct server srv;
     static struct store *st;
     static struct agent_record agent;
     if (!st) {
@@ -21,9 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         store_agent_register(st, "fuzz-agent", "h", "m", "os", "k", "x86_64", "fp", "1", 0,
                              "127.0.0.1", NULL);
         store_agent_get(st, "fuzz-agent", &agent);
+        srv.store = st;
     }
     struct ingest_reply r;
     struct vg_error err;
-    ingest_batch(st, &agent, "127.0.0.1", data, size, 1 << 24, &r, &err);
+    ingest_batch(&srv, &agent, "127.0.0.1", data, size, 1 << 24, &r, &err);
     return 0;
 }

@@ -11,14 +11,14 @@ static struct event *sample(void)
     ev->seq = 42;
     ev->time_ns = 1795306576123456789ull;
     snprintf(ev->boot_id, sizeof(ev->boot_id), "dc48a7ad-9270-4e05-83bd-6fe9fcb324f0");
-    event_add_int(ev, F_PID, 1234);
-    event_add_int(ev, F_UID, -1);
-    event_add_int(ev, F_START_TIME, INT64_MIN);
-    event_add_int(ev, F_CGROUP_ID, INT64_MAX);
-    event_add_str(ev, F_EXE, "/usr/bin/dash");
-    event_add_str(ev, F_ARGS, "[\"sh\",\"-c\",\"echo hi\"]");
-    event_add_strn(ev, F_CWD, "/tmp/\0with-nul", 14);
-    event_add_str(ev, F_TTY, "");
+    event_add_int(ev, FLD_PID, 1234);
+    event_add_int(ev, FLD_UID, -1);
+    event_add_int(ev, FLD_START_TIME, INT64_MIN);
+    event_add_int(ev, FLD_CGROUP_ID, INT64_MAX);
+    event_add_str(ev, FLD_EXE, "/usr/bin/dash");
+    event_add_str(ev, FLD_ARGS, "[\"sh\",\"-c\",\"echo hi\"]");
+    event_add_strn(ev, FLD_CWD, "/tmp/\0with-nul", 14);
+    event_add_str(ev, FLD_TTY, "");
     return ev;
 }
 
@@ -36,16 +36,16 @@ static void test_round_trip(void)
     CHECK_EQ_STR(out->boot_id, "dc48a7ad-9270-4e05-83bd-6fe9fcb324f0");
     CHECK_EQ_INT(out->nfields, ev->nfields);
     int64_t v;
-    CHECK(event_get_int(out, F_PID, &v) && v == 1234);
-    CHECK(event_get_int(out, F_UID, &v) && v == -1);
-    CHECK(event_get_int(out, F_START_TIME, &v) && v == INT64_MIN);
-    CHECK(event_get_int(out, F_CGROUP_ID, &v) && v == INT64_MAX);
-    CHECK_EQ_STR(event_get_str(out, F_EXE), "/usr/bin/dash");
-    CHECK_EQ_STR(event_get_str(out, F_ARGS), "[\"sh\",\"-c\",\"echo hi\"]");
-    const struct event_field *f = event_get(out, F_CWD);
+    CHECK(event_get_int(out, FLD_PID, &v) && v == 1234);
+    CHECK(event_get_int(out, FLD_UID, &v) && v == -1);
+    CHECK(event_get_int(out, FLD_START_TIME, &v) && v == INT64_MIN);
+    CHECK(event_get_int(out, FLD_CGROUP_ID, &v) && v == INT64_MAX);
+    CHECK_EQ_STR(event_get_str(out, FLD_EXE), "/usr/bin/dash");
+    CHECK_EQ_STR(event_get_str(out, FLD_ARGS), "[\"sh\",\"-c\",\"echo hi\"]");
+    const struct event_field *f = event_get(out, FLD_CWD);
     CHECK(f && f->len == 14 && memcmp(event_field_str(out, f), "/tmp/\0with-nul", 14) == 0);
-    CHECK_EQ_STR(event_get_str(out, F_TTY), "");
-    CHECK(!event_get(out, F_PPID));
+    CHECK_EQ_STR(event_get_str(out, FLD_TTY), "");
+    CHECK(!event_get(out, FLD_PPID));
     buf_free(&b);
     event_free(ev);
     event_free(out);
@@ -155,17 +155,17 @@ static void test_batch(void)
 static void test_event_limits(void)
 {
     struct event *ev = event_new(TBL_PROCESS_EVENTS, "exec");
-    CHECK_EQ_INT(event_add_int(ev, F_PID, 1), 0);
-    CHECK_EQ_INT(event_add_int(ev, F_PID, 2), -EEXIST);
+    CHECK_EQ_INT(event_add_int(ev, FLD_PID, 1), 0);
+    CHECK_EQ_INT(event_add_int(ev, FLD_PID, 2), -EEXIST);
     int64_t v;
-    CHECK(event_get_int(ev, F_PID, &v) && v == 1);
+    CHECK(event_get_int(ev, FLD_PID, &v) && v == 1);
     char *big = malloc(EVENT_MAX_STRING + 2);
     memset(big, 'a', EVENT_MAX_STRING + 1);
     big[EVENT_MAX_STRING + 1] = '\0';
-    CHECK_EQ_INT(event_add_str(ev, F_CMDLINE, big), -E2BIG);
+    CHECK_EQ_INT(event_add_str(ev, FLD_CMDLINE, big), -E2BIG);
     free(big);
     struct event *c = event_clone(ev);
-    CHECK(c && event_get_int(c, F_PID, &v) && v == 1);
+    CHECK(c && event_get_int(c, FLD_PID, &v) && v == 1);
     event_free(c);
     event_free(ev);
 }

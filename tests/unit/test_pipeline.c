@@ -31,11 +31,11 @@ static void *produce(void *arg)
     struct producer *pr = arg;
     for (int i = 0; i < pr->n; i++) {
         struct event *ev = event_new(TBL_PROCESS_EVENTS, "exec");
-        event_add_int(ev, F_PID, pr->id * 1000000 + i);
+        event_add_int(ev, FLD_PID, pr->id * 1000000 + i);
         while (pipeline_submit(pr->p, ev) == -ENOBUFS) {
             /* the test wants every event: retry with a fresh one (the old one was freed) */
             ev = event_new(TBL_PROCESS_EVENTS, "exec");
-            event_add_int(ev, F_PID, pr->id * 1000000 + i);
+            event_add_int(ev, FLD_PID, pr->id * 1000000 + i);
             usleep(100);
         }
     }
@@ -46,10 +46,10 @@ static int drop_odd(void *ctx, struct pipeline *p, struct event *ev)
 {
     int64_t pid = 0;
     (void)ctx;
-    event_get_int(ev, F_PID, &pid);
+    event_get_int(ev, FLD_PID, &pid);
     if (pid == 7) {
         struct event *extra = event_new(TBL_AGENT_EVENTS, "status");
-        event_add_str(extra, F_MESSAGE, "emitted for pid 7");
+        event_add_str(extra, FLD_MESSAGE, "emitted for pid 7");
         pipeline_emit(p, extra);
     }
     return (pid % 2) ? 1 : 0;
@@ -83,7 +83,7 @@ static void test_many_producers(void)
             CHECK_EQ_INT(ev->seq, b.records[k].seq);
             CHECK_EQ_STR(ev->boot_id, "boot-x");
             int64_t pid;
-            event_get_int(ev, F_PID, &pid);
+            event_get_int(ev, FLD_PID, &pid);
             int id = (int)(pid / 1000000), i = (int)(pid % 1000000);
             if (i != last_i[id] + 1)
                 disorder++;
@@ -134,7 +134,7 @@ static void test_processors(void)
     pipeline_start(p);
     for (int i = 0; i < 10; i++) {
         struct event *ev = event_new(TBL_PROCESS_EVENTS, "exec");
-        event_add_int(ev, F_PID, i);
+        event_add_int(ev, FLD_PID, i);
         pipeline_submit(p, ev);
     }
     pipeline_stop(p);

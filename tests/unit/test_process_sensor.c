@@ -361,7 +361,7 @@ static struct event *find(struct run *r, const char *action, pid_t pid)
 {
     for (size_t i = 0; i < r->nevents; i++) {
         int64_t v;
-        if (!strcmp(r->events[i]->action, action) && event_get_int(r->events[i], F_PID, &v) &&
+        if (!strcmp(r->events[i]->action, action) && event_get_int(r->events[i], FLD_PID, &v) &&
             v == pid)
             return r->events[i];
     }
@@ -590,14 +590,14 @@ static void check_mode(const char *mode)
     if (getenv("VIGIL_TEST_DEBUG"))
         for (size_t i = 0; i < r.nevents; i++)
             printf("    %s pid=%lld exe=%s args=%s\n", r.events[i]->action,
-                   (long long)get_int(r.events[i], F_PID), get_str(r.events[i], F_EXE),
-                   get_str(r.events[i], F_ARGS));
+                   (long long)get_int(r.events[i], FLD_PID), get_str(r.events[i], FLD_EXE),
+                   get_str(r.events[i], FLD_ARGS));
 
     /* the run to check: the first whose exec was read with its arguments */
     int chosen = 0;
     for (int a = 0; a < natt; a++) {
         struct event *e = find(&r, "exec", att[a].pid);
-        if (e && event_get_str(e, F_ARGS) && strcmp(get_str(e, F_ARGS), "[]") != 0) {
+        if (e && event_get_str(e, FLD_ARGS) && strcmp(get_str(e, FLD_ARGS), "[]") != 0) {
             chosen = a;
             break;
         }
@@ -616,60 +616,60 @@ static void check_mode(const char *mode)
     struct event *ex = find(&r, "exec", pid);
     CHECK(ex != NULL);
     if (ex) {
-        CHECK_EQ_STR(get_str(ex, F_EXE), sh);
-        CHECK_EQ_STR(get_str(ex, F_ARGS), want_args);
-        CHECK_EQ_STR(get_str(ex, F_CMDLINE), want_line);
-        CHECK_EQ_INT(get_int(ex, F_ARGS_COUNT), 3);
-        CHECK_EQ_INT(get_int(ex, F_ARGS_TRUNCATED), 0);
-        CHECK_EQ_INT(get_int(ex, F_PPID), getpid());
-        CHECK_EQ_STR(get_str(ex, F_ENTITY_ID), child_id);
-        CHECK_EQ_STR(get_str(ex, F_PARENT_ENTITY_ID), my_id);
-        CHECK_EQ_STR(get_str(ex, F_PARENT_EXE), self_exe);
-        CHECK_EQ_STR(get_str(ex, F_CWD), cwd);
-        CHECK_EQ_STR(get_str(ex, F_COMM), "sh");
-        CHECK_EQ_INT(get_int(ex, F_UID), 0);
-        CHECK_EQ_INT(get_int(ex, F_EUID), 0);
-        CHECK_EQ_STR(get_str(ex, F_SENSOR), mode);
-        CHECK(get_int(ex, F_START_TIME) > 0);
-        CHECK(ex->time_ns >= (uint64_t)get_int(ex, F_START_TIME));
-        CHECK(event_get_str(ex, F_CGROUP) != NULL);
-        CHECK(event_get_str(ex, F_TTY) != NULL);
-        CHECK(event_get_str(ex, F_CONTAINER_ID) != NULL);
+        CHECK_EQ_STR(get_str(ex, FLD_EXE), sh);
+        CHECK_EQ_STR(get_str(ex, FLD_ARGS), want_args);
+        CHECK_EQ_STR(get_str(ex, FLD_CMDLINE), want_line);
+        CHECK_EQ_INT(get_int(ex, FLD_ARGS_COUNT), 3);
+        CHECK_EQ_INT(get_int(ex, FLD_ARGS_TRUNCATED), 0);
+        CHECK_EQ_INT(get_int(ex, FLD_PPID), getpid());
+        CHECK_EQ_STR(get_str(ex, FLD_ENTITY_ID), child_id);
+        CHECK_EQ_STR(get_str(ex, FLD_PARENT_ENTITY_ID), my_id);
+        CHECK_EQ_STR(get_str(ex, FLD_PARENT_EXE), self_exe);
+        CHECK_EQ_STR(get_str(ex, FLD_CWD), cwd);
+        CHECK_EQ_STR(get_str(ex, FLD_COMM), "sh");
+        CHECK_EQ_INT(get_int(ex, FLD_UID), 0);
+        CHECK_EQ_INT(get_int(ex, FLD_EUID), 0);
+        CHECK_EQ_STR(get_str(ex, FLD_SENSOR), mode);
+        CHECK(get_int(ex, FLD_START_TIME) > 0);
+        CHECK(ex->time_ns >= (uint64_t)get_int(ex, FLD_START_TIME));
+        CHECK(event_get_str(ex, FLD_CGROUP) != NULL);
+        CHECK(event_get_str(ex, FLD_TTY) != NULL);
+        CHECK(event_get_str(ex, FLD_CONTAINER_ID) != NULL);
         uint64_t now = time_now_ns();
         CHECK(ex->time_ns <= now && ex->time_ns > now - 60ull * 1000000000ull);
     }
     struct event *fk = find(&r, "fork", pid);
     CHECK(fk != NULL);
     if (fk) {
-        CHECK_EQ_STR(get_str(fk, F_ENTITY_ID), child_id);
-        CHECK_EQ_STR(get_str(fk, F_PARENT_ENTITY_ID), my_id);
-        CHECK_EQ_STR(get_str(fk, F_EXE), self_exe); /* still the parent's image */
-        CHECK_EQ_STR(get_str(fk, F_SENSOR), mode);
+        CHECK_EQ_STR(get_str(fk, FLD_ENTITY_ID), child_id);
+        CHECK_EQ_STR(get_str(fk, FLD_PARENT_ENTITY_ID), my_id);
+        CHECK_EQ_STR(get_str(fk, FLD_EXE), self_exe); /* still the parent's image */
+        CHECK_EQ_STR(get_str(fk, FLD_SENSOR), mode);
     }
     struct event *xt = find(&r, "exit", pid);
     CHECK(xt != NULL);
     if (xt) {
-        CHECK_EQ_INT(get_int(xt, F_EXIT_CODE), 0);
-        CHECK_EQ_INT(get_int(xt, F_EXIT_SIGNAL), 0);
-        CHECK_EQ_STR(get_str(xt, F_ENTITY_ID), child_id);
-        CHECK_EQ_STR(get_str(xt, F_EXE), sh);
-        CHECK_EQ_STR(get_str(xt, F_SENSOR), mode);
+        CHECK_EQ_INT(get_int(xt, FLD_EXIT_CODE), 0);
+        CHECK_EQ_INT(get_int(xt, FLD_EXIT_SIGNAL), 0);
+        CHECK_EQ_STR(get_str(xt, FLD_ENTITY_ID), child_id);
+        CHECK_EQ_STR(get_str(xt, FLD_EXE), sh);
+        CHECK_EQ_STR(get_str(xt, FLD_SENSOR), mode);
     }
     xt = find(&r, "exit", pid_exit);
     CHECK(xt != NULL);
-    CHECK_EQ_INT(get_int(xt, F_EXIT_CODE), 7);
-    CHECK_EQ_INT(get_int(xt, F_EXIT_SIGNAL), 0);
+    CHECK_EQ_INT(get_int(xt, FLD_EXIT_CODE), 7);
+    CHECK_EQ_INT(get_int(xt, FLD_EXIT_SIGNAL), 0);
     xt = find(&r, "exit", pid_kill);
     CHECK(xt != NULL);
-    CHECK_EQ_INT(get_int(xt, F_EXIT_CODE), -1);
-    CHECK_EQ_INT(get_int(xt, F_EXIT_SIGNAL), SIGKILL);
+    CHECK_EQ_INT(get_int(xt, FLD_EXIT_CODE), -1);
+    CHECK_EQ_INT(get_int(xt, FLD_EXIT_SIGNAL), SIGKILL);
 
     ex = find(&r, "exec", pid_big);
     CHECK(ex != NULL);
     if (ex) {
-        CHECK_EQ_INT(get_int(ex, F_ARGS_TRUNCATED), 1);
-        CHECK_EQ_INT(get_int(ex, F_ARGS_COUNT), 4);
-        const char *line = get_str(ex, F_CMDLINE);
+        CHECK_EQ_INT(get_int(ex, FLD_ARGS_TRUNCATED), 1);
+        CHECK_EQ_INT(get_int(ex, FLD_ARGS_COUNT), 4);
+        const char *line = get_str(ex, FLD_CMDLINE);
         /* "/bin/sh\0-c\0sleep 0.05\0" + 4074 bytes of the argument = 4096 bytes */
         CHECK_EQ_INT(strlen(line), 4096);
         CHECK(str_starts_with(line, "/bin/sh -c sleep 0.05 AAAA"));
@@ -678,7 +678,7 @@ static void check_mode(const char *mode)
     ex = find(&r, "exec", pid_tty);
     CHECK(ex != NULL);
     CHECK(str_starts_with(tty, "pts/"));
-    CHECK_EQ_STR(get_str(ex, F_TTY), tty);
+    CHECK_EQ_STR(get_str(ex, FLD_TTY), tty);
     ex = find(&r, "exec", pid); /* the terminal of this test, if any */
     char my_tty[64] = "";
     struct procfs_proc *self = calloc(1, sizeof(*self));
@@ -686,30 +686,30 @@ static void check_mode(const char *mode)
         str_copy(my_tty, self->tty, sizeof(my_tty));
     procfs_proc_free(self);
     free(self);
-    CHECK_EQ_STR(get_str(ex, F_TTY), my_tty);
+    CHECK_EQ_STR(get_str(ex, FLD_TTY), my_tty);
 
     ex = find(&r, "exec", pid_shm);
     CHECK(ex != NULL);
-    CHECK_EQ_STR(get_str(ex, F_EXE), shmbin);
-    CHECK_EQ_STR(get_str(ex, F_CWD), shmdir);
+    CHECK_EQ_STR(get_str(ex, FLD_EXE), shmbin);
+    CHECK_EQ_STR(get_str(ex, FLD_CWD), shmdir);
     ex = find(&r, "exec", pid_memfd);
     CHECK(ex != NULL);
-    CHECK_EQ_STR(get_str(ex, F_EXE), memfd_exe);
-    CHECK_EQ_STR(get_str(ex, F_ARGS), "[\"sleep\",\"0.3\"]");
+    CHECK_EQ_STR(get_str(ex, FLD_EXE), memfd_exe);
+    CHECK_EQ_STR(get_str(ex, FLD_ARGS), "[\"sleep\",\"0.3\"]");
 
     /* this process, found in /proc at start */
     struct event *me = find(&r, "existing", getpid());
     CHECK(me != NULL);
     if (me) {
-        CHECK_EQ_STR(get_str(me, F_ENTITY_ID), my_id);
-        CHECK_EQ_STR(get_str(me, F_EXE), self_exe);
-        CHECK_EQ_STR(get_str(me, F_SENSOR), "procfs");
-        CHECK_EQ_INT(get_int(me, F_PPID), getppid());
+        CHECK_EQ_STR(get_str(me, FLD_ENTITY_ID), my_id);
+        CHECK_EQ_STR(get_str(me, FLD_EXE), self_exe);
+        CHECK_EQ_STR(get_str(me, FLD_SENSOR), "procfs");
+        CHECK_EQ_INT(get_int(me, FLD_PPID), getppid());
         char parent_id[ENTITY_ID_LEN + 1];
         entity_id_make(host.machine_id, host.boot_id, getppid(), stat_start_ticks(getppid()),
                        parent_id);
-        CHECK_EQ_STR(get_str(me, F_PARENT_ENTITY_ID), parent_id);
-        CHECK(str_starts_with(get_str(me, F_ARGS), "[\""));
+        CHECK_EQ_STR(get_str(me, FLD_PARENT_ENTITY_ID), parent_id);
+        CHECK(str_starts_with(get_str(me, FLD_ARGS), "[\""));
     }
     struct event *init = find(&r, "existing", 1);
     CHECK(init != NULL);
@@ -781,7 +781,7 @@ static void test_threads(void)
     run_stop(&r, &st);
     int forks = 0, exits = 0, self_forks = 0;
     for (size_t i = 0; i < r.nevents; i++) {
-        int64_t p = get_int(r.events[i], F_PID);
+        int64_t p = get_int(r.events[i], FLD_PID);
         if (p == pid) {
             forks += !strcmp(r.events[i]->action, "fork");
             exits += !strcmp(r.events[i]->action, "exit");
@@ -793,7 +793,7 @@ static void test_threads(void)
     CHECK_EQ_INT(exits, 1);
     CHECK_EQ_INT(self_forks, 0);
     struct event *xt = find(&r, "exit", pid);
-    CHECK_EQ_INT(get_int(xt, F_EXIT_CODE), 6);
+    CHECK_EQ_INT(get_int(xt, FLD_EXIT_CODE), 6);
     run_free(&r);
 }
 
@@ -851,7 +851,7 @@ static void test_exec_storm(void)
     int seen = 0;
     for (int i = 0; i < N; i++) {
         struct event *ex = find(&r, "exec", pids[i]);
-        seen += ex && !strcmp(get_str(ex, F_EXE), tru) && find(&r, "exit", pids[i]) != NULL;
+        seen += ex && !strcmp(get_str(ex, FLD_EXE), tru) && find(&r, "exit", pids[i]) != NULL;
     }
     printf("  exec storm: %d/%d exec+exit captured, lost %llu\n", seen, N,
            (unsigned long long)st.lost);
@@ -885,10 +885,10 @@ static void test_fallback_capture_rate(void)
         char want[128];
         snprintf(want, sizeof(want), "[\"/bin/sh\",\"-c\",\"echo x%d\"]", i);
         seen += ex != NULL;
-        exact += ex && !strcmp(get_str(ex, F_ARGS), want);
-        if (getenv("VIGIL_TEST_DEBUG") && ex && strcmp(get_str(ex, F_ARGS), want))
-            printf("    missed: pid %d exe=%s args=%s entity=%s\n", pids[i], get_str(ex, F_EXE),
-                   get_str(ex, F_ARGS), get_str(ex, F_ENTITY_ID));
+        exact += ex && !strcmp(get_str(ex, FLD_ARGS), want);
+        if (getenv("VIGIL_TEST_DEBUG") && ex && strcmp(get_str(ex, FLD_ARGS), want))
+            printf("    missed: pid %d exe=%s args=%s entity=%s\n", pids[i], get_str(ex, FLD_EXE),
+                   get_str(ex, FLD_ARGS), get_str(ex, FLD_ENTITY_ID));
     }
     printf("  proc_connector: %d/%d sh -c exec events with their exact argv (%d reported)\n",
            exact, N, seen);
@@ -942,7 +942,7 @@ static void test_proc_connector_overflow(void)
     run_stop(&r, &st);
     int execs = 0; /* the spawners' children's execs that were reported */
     for (size_t i = 0; i < r.nevents; i++) {
-        int64_t ppid = get_int(r.events[i], F_PPID);
+        int64_t ppid = get_int(r.events[i], FLD_PPID);
         bool ours = false;
         for (int k = 0; k < SPAWNERS; k++)
             ours |= ppid == spawners[k];
@@ -951,7 +951,7 @@ static void test_proc_connector_overflow(void)
     int existing_late = 0; /* `existing` events from the resync, after the start's scan */
     for (size_t i = 0; i < r.nevents; i++)
         existing_late += !strcmp(r.events[i]->action, "existing") &&
-                         !strcmp(get_str(r.events[i], F_SENSOR), "procfs") && i > 0 &&
+                         !strcmp(get_str(r.events[i], FLD_SENSOR), "procfs") && i > 0 &&
                          strcmp(r.events[i - 1]->action, "existing") != 0;
     printf("  overflow: %d of %d execs reported, lost %llu, resync events %d\n", execs,
            SPAWNERS * EACH, (unsigned long long)st.lost, existing_late);
@@ -998,7 +998,7 @@ static void test_ebpf_drops(void)
     run_stop(&r, &st);
     int execs = 0, reported[SPAWNERS] = {0};
     for (size_t i = 0; i < r.nevents; i++) {
-        int64_t pid = get_int(r.events[i], F_PID), ppid = get_int(r.events[i], F_PPID);
+        int64_t pid = get_int(r.events[i], FLD_PID), ppid = get_int(r.events[i], FLD_PPID);
         for (int k = 0; k < SPAWNERS; k++) {
             execs += ppid == spawners[k] && !strcmp(r.events[i]->action, "exec");
             reported[k] += pid == spawners[k];

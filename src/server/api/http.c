@@ -67,6 +67,35 @@ json_t *http_body_json(struct http_request *req, struct http_response *resp)
     return j;
 }
 
+/* A string member of obj, bounded and free of control characters; NULL with a 400 otherwise
+ * (or when required and missing). */
+const char *http_json_string(json_t *obj, const char *name, size_t max, bool required,
+                             struct http_response *resp)
+{
+    json_t *v = json_object_get(obj, name);
+    if (!v || json_is_null(v)) {
+        if (required)
+            http_error(resp, 400, "field \"%s\" is required", name);
+        return required ? NULL : "";
+    }
+    if (!json_is_string(v)) {
+        http_error(resp, 400, "field \"%s\" must be a string", name);
+        return NULL;
+    }
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    if (len > max) {
+        http_error(resp, 400, "field \"%s\" is longer than %zu bytes", name, max);
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\r' && s[i] != '\t') {
+            http_error(resp, 400, "field \"%s\" contains control characters", name);
+            return NULL;
+        }
+    return s;
+}
+
 const char *http_arg(struct http_request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -88,22 +117,39 @@ static void peer_address(struct MHD_Connection *conn, char *out, size_t outlen)
                   (socklen_t)outlen);
 }
 
+void http_suspend(struct http_request *req)
+{
+    MHD_suspend_connection(req->conn);
+    req->suspended = true;
+}
+
+void http_resume(void *conn) { MHD_resume_connection(conn); }
+
+int http_connection_fd(struct http_request *req)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return ci ? ci->connect_fd : -1;
+}
+
 static const struct http_route *find_route(const char *method, const char *path,
                                            bool *method_mismatch, const char **path_arg)
 {
     *method_mismatch = false;
-    for (const struct http_route *r = http_routes; r->path; r++) {
-        size_t l = strlen(r->path);
-        bool match = r->path[l - 1] == '/' ? strncmp(path, r->path, l) == 0 && path[l]
-                                           : strcmp(path, r->path) == 0;
-        if (!match)
-            continue;
-        if (strcmp(method, r->method) != 0) {
-            *method_mismatch = true;
-            continue;
+    for (size_t t = 0; http_route_tables[t]; t++) {
+        for (const struct http_route *r = http_route_tables[t]; r->path; r++) {
+            size_t l = strlen(r->path);
+            bool match = r->path[l - 1] == '/' ? strncmp(path, r->path, l) == 0 && path[l]
+                                               : strcmp(path, r->path) == 0;
+            if (!match)
+                continue;
+            if (strcmp(method, r->method) != 0) {
+                *method_mismatch = true;
+                continue;
+            }
+            *path_arg = r->path[l - 1] == '/' ? path + l : NULL;
+            return r;
         }
-        *path_arg = r->path[l - 1] == '/' ? path + l : NULL;
-        return r;
     }
     return NULL;
 }
@@ -179,8 +225,10 @@ static bool auth_admin(struct http_request *req, struct http_response *resp)
     return true;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *resp)
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_request *req,
+                                     struct http_response *resp)
 {
+    log_debug("%s %s from %s: %d", req->method, req->path, req->addr, resp->status);
     char *body;
     size_t len;
     const char *type;
@@ -237,6 +285,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = req;
         return MHD_YES;
     }
+    if (req->suspended) {
+        /* woken by http_resume: the handler answers now */
+        req->suspended = false;
+        req->resumed = true;
+        struct http_response resp = {.status = 500};
+        req->route->handler(req, &resp);
+        if (req->suspended) { /* a handler must not park twice */
+            req->suspended = false;
+            http_error(&resp, 500, "internal error: request parked twice");
+        }
+        enum MHD_Result ret = send_response(conn, req, &resp);
+        json_decref(resp.json);
+        free(resp.text);
+        return ret;
+    }
     if (*upload_size) {
         if (!req->body_too_large) {
             if (req->body.len + *upload_size > req->max_body ||
@@ -265,8 +328,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* error set */
     } else {
         req->route->handler(req, &resp);
+        if (req->suspended) {
+            json_decref(resp.json);
+            free(resp.text);
+            return MHD_YES; /* parked: answered when resumed */
+        }
     }
-    enum MHD_Result ret = send_response(conn, &resp);
+    enum MHD_Result ret = send_response(conn, req, &resp);
     json_decref(resp.json);
     free(resp.text);
     return ret;
@@ -307,7 +375,7 @@ int http_start(struct server *srv, struct vg_error *err)
     } addr;
     memset(&addr, 0, sizeof(addr));
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (inet_pton(AF_INET, srv->cfg.listen, &addr.in4.sin_addr) == 1) {
         addr.in4.sin_family = AF_INET;
         addr.in4.sin_port = htons((uint16_t)srv->cfg.port);
@@ -322,6 +390,7 @@ int http_start(struct server *srv, struct vg_error *err)
     }
     h->daemon = MHD_start_daemon(
         flags, (uint16_t)srv->cfg.port, NULL, NULL, on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, &addr.sa,
         MHD_OPTION_HTTPS_MEM_KEY, srv->key_pem,
         MHD_OPTION_HTTPS_MEM_CERT, srv->cert_pem,
@@ -331,7 +400,6 @@ int http_start(struct server *srv, struct vg_error *err)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_END);
     if (!h->daemon) {
         free(h);

@@ -13,35 +13,6 @@
 #include "server/api/http.h"
 #include "server/ingest/ingest.h"
 
-/* A string member of obj, bounded and free of control characters; NULL with a 400 otherwise
- * (or when required and missing). */
-static const char *json_str_field(json_t *obj, const char *name, size_t max, bool required,
-                                  struct http_response *resp)
-{
-    json_t *v = json_object_get(obj, name);
-    if (!v || json_is_null(v)) {
-        if (required)
-            http_error(resp, 400, "field \"%s\" is required", name);
-        return required ? NULL : "";
-    }
-    if (!json_is_string(v)) {
-        http_error(resp, 400, "field \"%s\" must be a string", name);
-        return NULL;
-    }
-    const char *s = json_string_value(v);
-    size_t len = json_string_length(v);
-    if (len > max) {
-        http_error(resp, 400, "field \"%s\" is longer than %zu bytes", name, max);
-        return NULL;
-    }
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\r' && s[i] != '\t') {
-            http_error(resp, 400, "field \"%s\" contains control characters", name);
-            return NULL;
-        }
-    return s;
-}
-
 static void h_health(struct http_request *req, struct http_response *resp)
 {
     (void)req;
@@ -63,13 +34,13 @@ static void h_enroll(struct http_request *req, struct http_response *resp)
     json_t *body = http_body_json(req, resp);
     if (!body)
         return;
-    const char *token = json_str_field(body, "token", 128, true, resp);
-    const char *csr = token ? json_str_field(body, "csr", 16384, true, resp) : NULL;
-    const char *hostname = csr ? json_str_field(body, "hostname", 255, false, resp) : NULL;
-    const char *machine_id = hostname ? json_str_field(body, "machine_id", 63, false, resp) : NULL;
-    const char *os = machine_id ? json_str_field(body, "os", 255, false, resp) : NULL;
-    const char *kernel = os ? json_str_field(body, "kernel", 127, false, resp) : NULL;
-    const char *arch = kernel ? json_str_field(body, "arch", 31, false, resp) : NULL;
+    const char *token = http_json_string(body, "token", 128, true, resp);
+    const char *csr = token ? http_json_string(body, "csr", 16384, true, resp) : NULL;
+    const char *hostname = csr ? http_json_string(body, "hostname", 255, false, resp) : NULL;
+    const char *machine_id = hostname ? http_json_string(body, "machine_id", 63, false, resp) : NULL;
+    const char *os = machine_id ? http_json_string(body, "os", 255, false, resp) : NULL;
+    const char *kernel = os ? http_json_string(body, "kernel", 127, false, resp) : NULL;
+    const char *arch = kernel ? http_json_string(body, "arch", 31, false, resp) : NULL;
     if (!arch) {
         json_decref(body);
         return;
@@ -114,7 +85,7 @@ static void h_events(struct http_request *req, struct http_response *resp)
 {
     struct ingest_reply r;
     struct vg_error err = {{0}};
-    int rc = ingest_batch(req->srv->store, &req->agent, req->addr, req->body.data, req->body.len,
+    int rc = ingest_batch(req->srv, &req->agent, req->addr, req->body.data, req->body.len,
                           (size_t)req->srv->cfg.max_batch_decompressed, &r, &err);
     if (rc == -EACCES) {
         log_warn("refused a batch from %s: %s", req->addr, err.msg);
@@ -149,7 +120,7 @@ static void h_query(struct http_request *req, struct http_response *resp)
     json_t *body = http_body_json(req, resp);
     if (!body)
         return;
-    const char *sql = json_str_field(body, "sql", 1000000, true, resp);
+    const char *sql = http_json_string(body, "sql", 1000000, true, resp);
     if (!sql) {
         json_decref(body);
         return;
@@ -241,8 +212,8 @@ static void h_enroll_token(struct http_request *req, struct http_response *resp)
     if (!body)
         return;
     uint64_t ttl_ms = 7ull * 86400 * 1000, uses = 0;
-    const char *ttl = json_str_field(body, "ttl", 32, false, resp);
-    const char *desc = ttl ? json_str_field(body, "description", 200, false, resp) : NULL;
+    const char *ttl = http_json_string(body, "ttl", 32, false, resp);
+    const char *desc = ttl ? http_json_string(body, "description", 200, false, resp) : NULL;
     json_t *u = json_object_get(body, "max_uses");
     if (!ttl || !desc) {
         json_decref(body);
@@ -281,8 +252,8 @@ static void h_login(struct http_request *req, struct http_response *resp)
     json_t *body = http_body_json(req, resp);
     if (!body)
         return;
-    const char *user = json_str_field(body, "user", 64, true, resp);
-    const char *password = user ? json_str_field(body, "password", 256, true, resp) : NULL;
+    const char *user = http_json_string(body, "user", 64, true, resp);
+    const char *password = user ? http_json_string(body, "password", 256, true, resp) : NULL;
     if (!password) {
         json_decref(body);
         return;
@@ -305,7 +276,7 @@ static void h_login(struct http_request *req, struct http_response *resp)
     json_decref(body);
 }
 
-const struct http_route http_routes[] = {
+const struct http_route core_routes[] = {
     {"GET", "/api/v1/health", AUTH_NONE, 0, h_health},
     {"GET", "/api/v1/ca", AUTH_NONE, 0, h_ca},
     {"POST", "/api/v1/enroll", AUTH_NONE, 64 * 1024, h_enroll},

@@ -9,13 +9,16 @@
 #include "common/codec.h"
 #include "common/compress.h"
 #include "common/log.h"
+#include "server/ingest/hooks.h"
+#include "server/server.h"
 
 static const uint8_t zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
 
-int ingest_batch(struct store *st, const struct agent_record *agent, const char *addr,
+int ingest_batch(struct server *srv, const struct agent_record *agent, const char *addr,
                  const uint8_t *body, size_t len, size_t max_decompressed,
                  struct ingest_reply *reply, struct vg_error *err)
 {
+    struct store *st = srv->store;
     struct buf plain = {0};
     struct event **events = NULL;
     size_t nevents = 0;
@@ -87,6 +90,13 @@ int ingest_batch(struct store *st, const struct agent_record *agent, const char 
     if (rc)
         goto cleanup;
     store_agent_seen(st, agent, hdr.hostname, addr, status);
+    for (size_t h = 0; ingest_hooks[h]; h++) {
+        struct vg_error herr = {{0}};
+        int hrc = ingest_hooks[h]->after_batch(srv, agent, events, nevents, &herr);
+        if (hrc)
+            log_error("ingest hook %s failed on a batch of agent %s: %s", ingest_hooks[h]->name,
+                      agent->agent_id, vg_error_str(&herr, hrc));
+    }
 cleanup:
     for (size_t i = 0; i < nevents; i++)
         event_free(events[i]);

@@ -11,6 +11,8 @@
 #include "common/error.h"
 #include "server/store/store.h"
 
+struct server;
+
 struct ingest_reply {
     uint64_t records;
     uint64_t first_seq, last_seq;
@@ -20,7 +22,7 @@ struct ingest_reply {
 /* Returns 0, -EACCES when the batch is for another agent than `agent` (err says which two),
  * -EINVAL for a malformed batch, -E2BIG past the size bound, -EIO when the store failed (the
  * agent should retry). */
-int ingest_batch(struct store *st, const struct agent_record *agent, const char *addr,
+int ingest_batch(struct server *srv, const struct agent_record *agent, const char *addr,
                  const uint8_t *body, size_t len, size_t max_decompressed,
                  struct ingest_reply *reply, struct vg_error *err);
 

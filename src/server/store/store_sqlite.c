@@ -7,6 +7,7 @@
  * authorizer admits only reads of non-secret tables, so a hunt cannot write, attach or
  * change settings whatever SQL it sends. */
 #include "server/store/store.h"
+#include "server/store/store_internal.h"
 
 #include <crypt.h>
 #include <errno.h>
@@ -23,7 +24,6 @@
 #include "common/schema.h"
 #include "common/util.h"
 
-#define READ_POOL 4
 #define SCHEMA_VERSION 1
 
 static const char *const state_ddl =
@@ -50,30 +50,14 @@ static const char *const state_ddl =
 /* Tables whose content never leaves the server through a hunt. */
 static const char *const secret_tables[] = {"users", "api_tokens", "enroll_tokens", NULL};
 
-struct table_insert {
-    sqlite3_stmt *stmt;
-    int16_t col_of_field[F_MAX_ID]; /* bind index (1-based) of each field, 0 = not in table */
-};
-
-struct store {
-    char path[4096];
-    sqlite3 *w;
-    pthread_mutex_t wlock;
-    struct table_insert inserts[TBL_MAX_ID];
-
-    pthread_mutex_t plock;
-    sqlite3 *pool[READ_POOL];
-    size_t npool;
-};
-
-static int db_error(struct vg_error *err, sqlite3 *db, const char *what)
+int store_db_error(struct vg_error *err, sqlite3 *db, const char *what)
 {
     int code = sqlite3_errcode(db);
     return vg_error_set(err, code == SQLITE_BUSY ? -EBUSY : -EIO, "%s: %s", what,
                         sqlite3_errmsg(db));
 }
 
-static int exec_sql(sqlite3 *db, const char *sql, struct vg_error *err)
+int store_exec(sqlite3 *db, const char *sql, struct vg_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -109,7 +93,7 @@ static int prepare_inserts(struct store *st, struct vg_error *err)
             buf_printf(&sql, "%s%s", h ? "," : "", schema_header_columns[h].name);
         memset(ti->col_of_field, 0, sizeof(ti->col_of_field));
         int bind = (int)schema_header_ncolumns;
-        for (size_t c = 0; t->columns[c] != F_NONE; c++) {
+        for (size_t c = 0; t->columns[c] != FLD_NONE; c++) {
             buf_printf(&sql, ",%s", schema_field(t->columns[c])->name);
             ti->col_of_field[t->columns[c]] = (int16_t)++bind;
         }
@@ -122,7 +106,7 @@ static int prepare_inserts(struct store *st, struct vg_error *err)
                                     &ti->stmt, NULL);
         buf_free(&sql);
         if (rc != SQLITE_OK)
-            return db_error(err, st->w, "preparing the insert statements");
+            return store_db_error(err, st->w, "preparing the insert statements");
     }
     return 0;
 }
@@ -148,11 +132,13 @@ int store_open(const char *path, struct store **out, struct vg_error *err)
     buf_append_str(&ddl, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                          " PRAGMA foreign_keys=ON; BEGIN;\n");
     buf_append_str(&ddl, state_ddl);
+    for (size_t i = 0; store_area_ddl[i]; i++)
+        buf_append_str(&ddl, store_area_ddl[i]);
     rc = schema_sqlite_ddl(&ddl);
     buf_append_str(&ddl, "COMMIT;");
     buf_terminate(&ddl);
     if (!rc)
-        rc = exec_sql(st->w, (const char *)ddl.data, err);
+        rc = store_exec(st->w, (const char *)ddl.data, err);
     buf_free(&ddl);
     if (rc) {
         vg_error_prefix(err, rc, "database %s: ", path);
@@ -162,7 +148,7 @@ int store_open(const char *path, struct store **out, struct vg_error *err)
     snprintf(ver, sizeof(ver),
              "INSERT INTO schema_version SELECT %d WHERE NOT EXISTS (SELECT 1 FROM schema_version)",
              SCHEMA_VERSION);
-    if ((rc = exec_sql(st->w, ver, err)) || (rc = prepare_inserts(st, err)))
+    if ((rc = store_exec(st->w, ver, err)) || (rc = prepare_inserts(st, err)))
         goto fail;
     *out = st;
     return 0;
@@ -187,7 +173,6 @@ void store_close(struct store *st)
 
 /* ---------------------------------------------------------------- users and tokens */
 
-static int64_t now_ns(void) { return (int64_t)time_now_ns(); }
 
 int store_user_create(struct store *st, const char *name, const char *password, const char *role,
                       struct vg_error *err)
@@ -207,17 +192,17 @@ int store_user_create(struct store *st, const char *name, const char *password, 
     pthread_mutex_lock(&st->wlock);
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->w, "INSERT INTO users VALUES (?,?,?,?)", -1, &s, NULL) != SQLITE_OK) {
-        rc = db_error(err, st->w, "creating a user");
+        rc = store_db_error(err, st->w, "creating a user");
     } else {
         sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, role, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 4, now_ns());
+        sqlite3_bind_int64(s, 4, store_now_ns());
         int r = sqlite3_step(s);
         if (r == SQLITE_CONSTRAINT)
             rc = vg_error_set(err, -EEXIST, "user %s already exists", name);
         else if (r != SQLITE_DONE)
-            rc = db_error(err, st->w, "creating a user");
+            rc = store_db_error(err, st->w, "creating a user");
     }
     sqlite3_finalize(s);
     pthread_mutex_unlock(&st->wlock);
@@ -278,9 +263,9 @@ int store_token_create(struct store *st, const char *user, const char *name, uin
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->w, "INSERT INTO api_tokens VALUES (?,?,?,?,?,NULL)", -1, &s, NULL) !=
         SQLITE_OK) {
-        rc = db_error(err, st->w, "creating a token");
+        rc = store_db_error(err, st->w, "creating a token");
     } else {
-        int64_t now = now_ns();
+        int64_t now = store_now_ns();
         sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
@@ -288,7 +273,7 @@ int store_token_create(struct store *st, const char *user, const char *name, uin
         if (ttl_s)
             sqlite3_bind_int64(s, 5, now + (int64_t)ttl_s * 1000000000ll);
         if (sqlite3_step(s) != SQLITE_DONE)
-            rc = db_error(err, st->w, "creating a token");
+            rc = store_db_error(err, st->w, "creating a token");
     }
     sqlite3_finalize(s);
     pthread_mutex_unlock(&st->wlock);
@@ -311,7 +296,7 @@ int store_token_check(struct store *st, const char *token, char *user, size_t us
                            " WHERE t.token_hash=? AND (t.expires_at IS NULL OR t.expires_at>?)",
                            -1, &s, NULL) == SQLITE_OK) {
         sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, now_ns());
+        sqlite3_bind_int64(s, 2, store_now_ns());
         if (sqlite3_step(s) == SQLITE_ROW) {
             str_copy(user, (const char *)sqlite3_column_text(s, 0), userlen);
             str_copy(role, (const char *)sqlite3_column_text(s, 1), rolelen);
@@ -337,9 +322,9 @@ int store_enroll_token_create(struct store *st, uint64_t ttl_s, uint64_t max_use
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->w, "INSERT INTO enroll_tokens VALUES (?,?,?,?,0,?)", -1, &s,
                            NULL) != SQLITE_OK) {
-        rc = db_error(err, st->w, "creating an enrollment token");
+        rc = store_db_error(err, st->w, "creating an enrollment token");
     } else {
-        int64_t now = now_ns();
+        int64_t now = store_now_ns();
         sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, now);
         if (ttl_s)
@@ -348,7 +333,7 @@ int store_enroll_token_create(struct store *st, uint64_t ttl_s, uint64_t max_use
             sqlite3_bind_int64(s, 4, (int64_t)max_uses);
         sqlite3_bind_text(s, 5, description ? description : "", -1, SQLITE_STATIC);
         if (sqlite3_step(s) != SQLITE_DONE)
-            rc = db_error(err, st->w, "creating an enrollment token");
+            rc = store_db_error(err, st->w, "creating an enrollment token");
     }
     sqlite3_finalize(s);
     pthread_mutex_unlock(&st->wlock);
@@ -369,12 +354,12 @@ int store_enroll_token_use(struct store *st, const char *secret, struct vg_error
                            " AND (expires_at IS NULL OR expires_at>?)"
                            " AND (max_uses IS NULL OR uses<max_uses)",
                            -1, &s, NULL) != SQLITE_OK) {
-        rc = db_error(err, st->w, "checking the enrollment token");
+        rc = store_db_error(err, st->w, "checking the enrollment token");
     } else {
         sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, now_ns());
+        sqlite3_bind_int64(s, 2, store_now_ns());
         if (sqlite3_step(s) != SQLITE_DONE)
-            rc = db_error(err, st->w, "checking the enrollment token");
+            rc = store_db_error(err, st->w, "checking the enrollment token");
         else if (sqlite3_changes(st->w) != 1)
             rc = vg_error_set(err, -EACCES,
                               "the enrollment token is unknown, expired or used up");
@@ -397,17 +382,17 @@ int store_agent_register(struct store *st, const char *agent_id, const char *hos
                            " status, cert_fingerprint, cert_serial, cert_not_after, enrolled_at,"
                            " last_addr) VALUES (?,?,?,?,?,?,'active',?,?,?,?,?)",
                            -1, &s, NULL) != SQLITE_OK) {
-        rc = db_error(err, st->w, "registering the agent");
+        rc = store_db_error(err, st->w, "registering the agent");
     } else {
         const char *vals[] = {agent_id, hostname, machine_id, os, kernel, arch, cert_fingerprint,
                               cert_serial};
         for (int i = 0; i < 8; i++)
             sqlite3_bind_text(s, i + 1, vals[i] ? vals[i] : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 9, cert_not_after);
-        sqlite3_bind_int64(s, 10, now_ns());
+        sqlite3_bind_int64(s, 10, store_now_ns());
         sqlite3_bind_text(s, 11, addr ? addr : "", -1, SQLITE_STATIC);
         if (sqlite3_step(s) != SQLITE_DONE)
-            rc = db_error(err, st->w, "registering the agent");
+            rc = store_db_error(err, st->w, "registering the agent");
     }
     sqlite3_finalize(s);
     pthread_mutex_unlock(&st->wlock);
@@ -450,7 +435,7 @@ int store_agent_revoke(struct store *st, const char *agent_id, struct vg_error *
                            NULL) != SQLITE_OK || (sqlite3_bind_text(s, 1, agent_id, -1,
                                                                     SQLITE_STATIC),
                                                   sqlite3_step(s) != SQLITE_DONE))
-        rc = db_error(err, st->w, "revoking the agent");
+        rc = store_db_error(err, st->w, "revoking the agent");
     else if (sqlite3_changes(st->w) != 1)
         rc = vg_error_set(err, -ENOENT, "no agent %s", agent_id);
     sqlite3_finalize(s);
@@ -460,7 +445,7 @@ int store_agent_revoke(struct store *st, const char *agent_id, struct vg_error *
 
 /* A JSON value for column i of a result row; text that is not UTF-8 is made valid with
  * U+FFFD replacements (the raw bytes stay in the store). */
-static json_t *column_json(sqlite3_stmt *s, int i, size_t *bytes)
+json_t *store_column_json(sqlite3_stmt *s, int i, size_t *bytes)
 {
     switch (sqlite3_column_type(s, i)) {
     case SQLITE_INTEGER:
@@ -521,7 +506,7 @@ json_t *store_agents_json(struct store *st)
             json_t *o = json_object();
             size_t bytes = 0;
             for (int i = 0; i < sqlite3_column_count(s); i++)
-                json_object_set_new(o, sqlite3_column_name(s, i), column_json(s, i, &bytes));
+                json_object_set_new(o, sqlite3_column_name(s, i), store_column_json(s, i, &bytes));
             json_array_append_new(arr, o);
         }
     }
@@ -547,7 +532,7 @@ static int bind_event(struct store *st, sqlite3_stmt *s, const struct table_inse
     sqlite3_bind_text(s, 7, ev->action, -1, SQLITE_STATIC);
     for (unsigned i = 0; i < ev->nfields; i++) {
         const struct event_field *f = &ev->fields[i];
-        int col = f->id < F_MAX_ID ? ti->col_of_field[f->id] : 0;
+        int col = f->id < FLD_MAX_ID ? ti->col_of_field[f->id] : 0;
         if (!col)
             continue; /* a field this table does not have: not stored */
         if (f->type == FT_INT)
@@ -565,7 +550,7 @@ int store_ingest(struct store *st, const struct agent_record *agent, const char 
 {
     memset(res, 0, sizeof(*res));
     pthread_mutex_lock(&st->wlock);
-    int rc = exec_sql(st->w, "BEGIN IMMEDIATE", err);
+    int rc = store_exec(st->w, "BEGIN IMMEDIATE", err);
     if (rc) {
         pthread_mutex_unlock(&st->wlock);
         return rc;
@@ -594,7 +579,7 @@ int store_ingest(struct store *st, const struct agent_record *agent, const char 
             why = reason;
             if (r == SQLITE_FULL || r == SQLITE_IOERR || r == SQLITE_BUSY) {
                 /* the database cannot take writes: refuse the batch, the agent retries */
-                rc = db_error(err, st->w, "storing events");
+                rc = store_db_error(err, st->w, "storing events");
                 sqlite3_reset(ti->stmt);
                 break;
             }
@@ -605,7 +590,7 @@ int store_ingest(struct store *st, const struct agent_record *agent, const char 
                                "INSERT INTO ingest_errors (time, agent_id, seq, reason)"
                                " VALUES (?,?,?,?)",
                                -1, &e, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(e, 1, now_ns());
+            sqlite3_bind_int64(e, 1, store_now_ns());
             sqlite3_bind_text(e, 2, agent->agent_id, -1, SQLITE_STATIC);
             sqlite3_bind_int64(e, 3, (int64_t)ev->seq);
             char full[400];
@@ -619,11 +604,11 @@ int store_ingest(struct store *st, const struct agent_record *agent, const char 
         if (st->inserts[t].stmt)
             sqlite3_reset(st->inserts[t].stmt);
     if (rc) {
-        exec_sql(st->w, "ROLLBACK", NULL);
+        store_exec(st->w, "ROLLBACK", NULL);
     } else {
-        rc = exec_sql(st->w, "COMMIT", err);
+        rc = store_exec(st->w, "COMMIT", err);
         if (rc)
-            exec_sql(st->w, "ROLLBACK", NULL);
+            store_exec(st->w, "ROLLBACK", NULL);
     }
     pthread_mutex_unlock(&st->wlock);
     return rc;
@@ -647,7 +632,7 @@ int store_ingest_error(struct store *st, const char *agent_id, uint64_t seq, con
                            -1, &s, NULL) != SQLITE_OK) {
         rc = -EIO;
     } else {
-        sqlite3_bind_int64(s, 1, now_ns());
+        sqlite3_bind_int64(s, 1, store_now_ns());
         sqlite3_bind_text(s, 2, agent_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 3, (int64_t)seq);
         sqlite3_bind_text(s, 4, reason, -1, SQLITE_STATIC);
@@ -678,12 +663,12 @@ int store_agent_seen(struct store *st, const struct agent_record *agent, const c
     if (sqlite3_prepare_v2(st->w, sql, -1, &s, NULL) != SQLITE_OK) {
         rc = -EIO;
     } else {
-        sqlite3_bind_int64(s, 1, now_ns());
+        sqlite3_bind_int64(s, 1, store_now_ns());
         sqlite3_bind_text(s, 2, addr ? addr : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, hostname, -1, SQLITE_STATIC);
         if (status) {
-            const enum field_id texts[] = {F_AGENT_VERSION, F_SENSORS, F_OS, F_KERNEL};
-            const enum field_id ints[] = {F_SPOOL_PENDING, F_SPOOL_DROPPED, F_EVENTS_LOST};
+            const enum field_id texts[] = {FLD_AGENT_VERSION, FLD_SENSORS, FLD_OS, FLD_KERNEL};
+            const enum field_id ints[] = {FLD_SPOOL_PENDING, FLD_SPOOL_DROPPED, FLD_EVENTS_LOST};
             for (int i = 0; i < 4; i++) {
                 const char *v = event_get_str(status, texts[i]);
                 sqlite3_bind_text(s, 4 + i, v ? v : "", -1, SQLITE_STATIC);
@@ -900,7 +885,7 @@ int store_query(struct store *st, const char *sql, const struct query_limits *li
         }
         json_t *row = json_array();
         for (int i = 0; i < ncol; i++)
-            json_array_append_new(row, column_json(s, i, &bytes));
+            json_array_append_new(row, store_column_json(s, i, &bytes));
         json_array_append_new(rows, row);
         nrows++;
     }
@@ -930,7 +915,7 @@ void store_audit(struct store *st, const char *user, const char *addr, const cha
     if (sqlite3_prepare_v2(st->w, "INSERT INTO audit_log (time, user, addr, action, detail)"
                                   " VALUES (?,?,?,?,?)",
                            -1, &s, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, now_ns());
+        sqlite3_bind_int64(s, 1, store_now_ns());
         sqlite3_bind_text(s, 2, user ? user : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, addr ? addr : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 4, action, -1, SQLITE_STATIC);

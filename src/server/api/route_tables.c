@@ -1,0 +1,13 @@
+/* route_tables.c - the route tables of every area of the API, searched in order. */
+#include <stddef.h>
+
+#include "server/api/http.h"
+
+extern const struct http_route core_routes[];
+extern const struct http_route task_routes[];
+
+const struct http_route *const http_route_tables[] = {
+    core_routes,
+    task_routes,
+    NULL,
+};
