@@ -295,12 +295,11 @@ void logs_ckpt_set_fp(struct logs_ckpt *ck, int slot, uint64_t fp, uint32_t fp_l
     pthread_mutex_unlock(&ck->lock);
 }
 
-void logs_ckpt_move(struct logs_ckpt *ck, int slot, dev_t dev, ino_t ino, const char *path)
+void logs_ckpt_move(struct logs_ckpt *ck, int slot, dev_t dev, ino_t ino)
 {
     pthread_mutex_lock(&ck->lock);
     ck->src[slot].dev = dev;
     ck->src[slot].ino = ino;
-    str_copy(ck->src[slot].path, path, sizeof(ck->src[slot].path));
     save_locked(ck);
     pthread_mutex_unlock(&ck->lock);
 }

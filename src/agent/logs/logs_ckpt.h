@@ -12,7 +12,8 @@
  *
  * The checkpoint file is text, rewritten atomically (temp file + rename):
  *   vigil-logs-checkpoint 1
- *   F <dev> <ino> <fingerprint> <fp_len> <confirmed> <tentative> <seq> <path>
+ *   F <dev> <ino> <fingerprint> <fp_len> <confirmed> <tentative> <seq> <log_file>
+ * (log_file: the name the records carry; a rotated file is found again among its siblings)
  *   J <seq> <confirmed cursor|-> <tentative cursor|->
  * Tokens given to the pipeline are (slot << 44) | end offset (or journal entry number). */
 #ifndef VIGIL_AGENT_LOGS_CKPT_H
@@ -93,8 +94,9 @@ struct ckpt_restored *logs_ckpt_find(struct logs_ckpt *ck, dev_t dev, ino_t ino,
 int logs_ckpt_add_file(struct logs_ckpt *ck, dev_t dev, ino_t ino, uint64_t fp, uint32_t fp_len,
                        const char *path, uint64_t offset);
 int logs_ckpt_add_journal(struct logs_ckpt *ck, const char *cursor);
-/* The source's file is now another one (a copytruncate's copy, found by its fingerprint). */
-void logs_ckpt_move(struct logs_ckpt *ck, int slot, dev_t dev, ino_t ino, const char *path);
+/* The source's content is now read from another inode (a copytruncate's copy, found by its
+ * fingerprint among the siblings of the source's path). */
+void logs_ckpt_move(struct logs_ckpt *ck, int slot, dev_t dev, ino_t ino);
 /* Forget restored checkpoints no file was found for (logged by the caller); returns how many. */
 size_t logs_ckpt_drop_unclaimed(struct logs_ckpt *ck);
 /* The fingerprint of a growing file got longer. */

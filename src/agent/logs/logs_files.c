@@ -177,7 +177,7 @@ static struct tail *tail_add(struct logs_files *lf, int fd, const struct stat *s
     t->refill_ns = t->last_growth_ns;
     t->seen = true;
     if (slot < 0)
-        slot = logs_ckpt_add_file(lf->ck, t->dev, t->ino, t->fp, t->fp_len, path, offset);
+        slot = logs_ckpt_add_file(lf->ck, t->dev, t->ino, t->fp, t->fp_len, log_file, offset);
     if (slot < 0) {
         log_error("logs: cannot follow %s: %s", path, strerror(-slot));
         tail_free(t);
@@ -245,6 +245,9 @@ static bool fp_try(void *arg, const char *p)
         return false;
     if (sb.st_dev == s->skip_dev && sb.st_ino == s->skip_ino)
         return false;
+    bool preferred = sb.st_dev == s->prefer_dev && sb.st_ino == s->prefer_ino;
+    if (s->fp_len == 0 && !preferred)
+        return false; /* the file was empty when seen: only its inode identifies it */
     int fd = open(p, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
@@ -400,6 +403,17 @@ static bool next_record(struct logs_files *lf, struct tail *t)
     return true;
 }
 
+/* A head shorter than FP_MAX grew: a longer fingerprint tells rotated copies apart better. */
+static void refresh_fp(struct logs_files *lf, struct tail *t)
+{
+    struct stat sb;
+    if (t->fd < 0 || t->fp_len >= FP_MAX || fstat(t->fd, &sb) || (uint64_t)sb.st_size <= t->fp_len)
+        return;
+    t->fp_len = sb.st_size < (off_t)FP_MAX ? (uint32_t)sb.st_size : FP_MAX;
+    t->fp = head_fp_fd(t->fd, t->fp_len);
+    logs_ckpt_set_fp(lf->ck, t->slot, t->fp, t->fp_len);
+}
+
 /* Offer the ready record; false when it is held. */
 static bool emit_ready(struct logs_files *lf, struct tail *t)
 {
@@ -421,15 +435,8 @@ static bool emit_ready(struct logs_files *lf, struct tail *t)
     t->ready_set = false;
     buf_reset(&t->ready);
     lf->st.records++;
-    if (t->fp_len < FP_MAX && t->read_off > t->fp_len) {
-        /* the head grew: a longer fingerprint tells rotated copies apart better */
-        struct stat sb;
-        if (!fstat(t->fd, &sb)) {
-            t->fp_len = sb.st_size < (off_t)FP_MAX ? (uint32_t)sb.st_size : FP_MAX;
-            t->fp = head_fp_fd(t->fd, t->fp_len);
-            logs_ckpt_set_fp(lf->ck, t->slot, t->fp, t->fp_len);
-        }
-    }
+    if (t->fp_len < FP_MAX && t->read_off > t->fp_len)
+        refresh_fp(lf, t);
     return true;
 }
 
@@ -470,7 +477,7 @@ static void truncated(struct logs_files *lf, struct tail *t)
         t->ino = s.sb.st_ino;
         str_copy(t->path, s.path, sizeof(t->path));
         t->draining = true;
-        logs_ckpt_move(lf->ck, t->slot, t->dev, t->ino, t->path);
+        logs_ckpt_move(lf->ck, t->slot, t->dev, t->ino);
     } else {
         if (t->read_off > 0 || t->line_open)
             log_warn("logs: %s was truncated and no copy of its old content was found: what was "
@@ -543,7 +550,7 @@ static void resume_moved(struct logs_files *lf)
 {
     for (size_t i = 0; i < lf->ck->nrestored; i++) {
         struct ckpt_restored *r = &lf->ck->restored[i];
-        if (r->claimed || r->kind != CKPT_FILE || r->fp_len == 0)
+        if (r->claimed || r->kind != CKPT_FILE)
             continue;
         struct fp_search s = {.fp = r->fp, .fp_len = r->fp_len, .min_size = r->offset, .fd = -1,
                               .prefer_dev = r->dev, .prefer_ino = r->ino};
@@ -591,6 +598,8 @@ void logs_files_scan(struct logs_files *lf)
         }
         if (check_truncated(t))
             truncated(lf, t);
+        else
+            refresh_fp(lf, t);
     }
     if (initial) {
         size_t n = logs_ckpt_drop_unclaimed(lf->ck);
