@@ -28,13 +28,17 @@ static int on_record(void *ctx, const struct logs_file_record *r)
     return 0;
 }
 
+static char dir[64];
+
+static void remove_dir(void) { dir_remove_tree(dir); }
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char dir[64];
     if (!dir[0]) {
         snprintf(dir, sizeof(dir), "/tmp/vigil-fuzz-ml.XXXXXX");
         if (!mkdtemp(dir))
             abort();
+        atexit(remove_dir);
     }
     char path[128], ck_path[128];
     snprintf(path, sizeof(path), "%s/in.log", dir);
