@@ -57,6 +57,16 @@ PY
 cpu_s() { awk -v tck="$TCK" '{print ($14 + $15) / tck}' "/proc/$1/stat"; }
 hwm_mb() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 now() { date +%s.%N; }
+# wait_until WHAT COMMAND...: poll until COMMAND succeeds, at most 300 s
+wait_until() {
+    local what=$1 end=$((SECONDS + 300)); shift
+    until "$@"; do
+        [ $SECONDS -lt $end ] || { echo "$what did not finish"; exit 1; }
+        sleep 0.05
+    done
+}
+at_size() { [ -f "$1" ] && awk -v s="$2" '$1 == "F" && $7 == s {ok = 1} END {exit !ok}' "$1"; }
+has_lines() { [ -f "$1" ] && [ "$(wc -l < "$1")" -ge "$2" ]; }
 
 # vigil: the position of the file in the checkpoint (written as its last records are spooled)
 # reaches the file's size
@@ -82,11 +92,7 @@ YML
         > "$dir/agent.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
-    local end=$((SECONDS + 300))
-    until [ -f "$dir/logs.checkpoint" ] && awk -v s="$size" '$1 == "F" && $7 == s {ok = 1} END {exit !ok}' "$dir/logs.checkpoint"; do
-        [ $SECONDS -lt $end ] || { echo "vigil did not finish $name"; tail "$dir/agent.log"; exit 1; }
-        sleep 0.05
-    done
+    wait_until "vigil-agent on $name" at_size "$dir/logs.checkpoint" "$size"
     local t1; t1=$(now)
     local cpu hwm
     cpu=$(cpu_s "$pid"); hwm=$(hwm_mb "$pid")
@@ -108,11 +114,7 @@ CONF
     taskset -c "$CORE" rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid" > "$dir/rsyslog.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
-    local end=$((SECONDS + 300))
-    until [ -f "$dir/out.log" ] && [ "$(wc -l < "$dir/out.log")" -ge "$N" ]; do
-        [ $SECONDS -lt $end ] || { echo "rsyslog did not finish $name"; cat "$dir/rsyslog.log"; exit 1; }
-        sleep 0.05
-    done
+    wait_until "rsyslogd on $name" has_lines "$dir/out.log" "$N"
     local t1; t1=$(now)
     local cpu hwm
     cpu=$(cpu_s "$pid"); hwm=$(hwm_mb "$pid")

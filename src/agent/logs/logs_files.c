@@ -10,6 +10,7 @@
  * from its start under a new checkpoint source. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "agent/logs/logs_files.h"
+#include "agent/logs/logs_rate.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -66,9 +67,7 @@ struct tail {
     struct buf ready;
     uint64_t ready_total, ready_start, ready_end;
     bool ready_set;
-    /* rate limit */
-    double tokens;
-    uint64_t refill_ns;
+    struct logs_rate rate;
     struct tail *next;
 };
 
@@ -173,8 +172,7 @@ static struct tail *tail_add(struct logs_files *lf, int fd, const struct stat *s
     t->fp = head_fp_fd(fd, t->fp_len);
     t->start_re = multiline_for(lf, log_file);
     t->last_growth_ns = time_mono_ns();
-    t->tokens = lf->opt.rate_limit > 0 ? lf->opt.rate_limit : 0;
-    t->refill_ns = t->last_growth_ns;
+    logs_rate_init(&t->rate, lf->opt.rate_limit, t->last_growth_ns);
     t->seen = true;
     if (slot < 0)
         slot = logs_ckpt_add_file(lf->ck, t->dev, t->ino, t->fp, t->fp_len, log_file, offset);
@@ -269,22 +267,6 @@ static bool fp_try(void *arg, const char *p)
 }
 
 /* ---------------------------------------------------------------- records */
-
-static bool take_token(struct logs_files *lf, struct tail *t)
-{
-    if (lf->opt.rate_limit <= 0)
-        return true;
-    uint64_t now = time_mono_ns();
-    t->tokens += (double)(now - t->refill_ns) * lf->opt.rate_limit / 1e9;
-    t->refill_ns = now;
-    double cap = lf->opt.rate_limit < 1 ? 1 : lf->opt.rate_limit;
-    if (t->tokens > cap)
-        t->tokens = cap;
-    if (t->tokens < 1)
-        return false;
-    t->tokens -= 1;
-    return true;
-}
 
 static void set_ready(struct logs_files *lf, struct tail *t, struct buf *from, uint64_t total,
                       uint64_t start, uint64_t end)
@@ -417,7 +399,7 @@ static void refresh_fp(struct logs_files *lf, struct tail *t)
 /* Offer the ready record; false when it is held. */
 static bool emit_ready(struct logs_files *lf, struct tail *t)
 {
-    if (!take_token(lf, t)) {
+    if (!logs_rate_take(&t->rate, time_mono_ns())) {
         lf->st.held++;
         return false;
     }
@@ -427,8 +409,7 @@ static bool emit_ready(struct logs_files *lf, struct tail *t)
         .slot = t->slot,
     };
     if (lf->emit(lf->ctx, &r) != 0) {
-        if (lf->opt.rate_limit > 0)
-            t->tokens += 1;
+        logs_rate_give_back(&t->rate);
         lf->st.held++;
         return false;
     }
@@ -459,17 +440,19 @@ static void truncated(struct logs_files *lf, struct tail *t)
     lf->st.truncations++;
     struct fp_search s = {.fp = t->fp, .fp_len = t->fp_len, .min_size = t->read_off, .fd = -1,
                           .skip_dev = t->dev, .skip_ino = t->ino};
-    int newfd = open(t->path, O_RDONLY | O_CLOEXEC);
+    char path[PATH_MAX];
+    str_copy(path, t->path, sizeof(path)); /* t->path becomes the copy's below */
+    int newfd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat nsb;
     if (newfd >= 0 && fstat(newfd, &nsb)) {
         close(newfd);
         newfd = -1;
     }
     if (t->fp_len > 0)
-        for_siblings(t->path, fp_try, &s);
+        for_siblings(path, fp_try, &s);
     if (s.fd >= 0) {
         /* go on with the copy under the same checkpoint source */
-        log_info("logs: %s was truncated; reading the rest of its old content from %s", t->path,
+        log_info("logs: %s was truncated; reading the rest of its old content from %s", path,
                  s.path);
         close(t->fd);
         t->fd = s.fd;
@@ -492,7 +475,7 @@ static void truncated(struct logs_files *lf, struct tail *t)
         t->fd = -1; /* nothing more to read: what is pending is emitted, then it is closed */
     }
     if (newfd >= 0)
-        tail_add(lf, newfd, &nsb, t->path, t->log_file, 0, -1);
+        tail_add(lf, newfd, &nsb, path, t->log_file, 0, -1);
 }
 
 /* Has t's file been truncated or rewritten under it? */
@@ -778,10 +761,8 @@ int logs_files_timeout_ms(const struct logs_files *lf)
     uint64_t now = time_mono_ns();
     for (const struct tail *t = lf->tails; t; t = t->next) {
         int ms = -1;
-        if (t->ready_set && lf->opt.rate_limit > 0)
-            ms = (int)(1000.0 / lf->opt.rate_limit) + 1;
-        else if (t->ready_set)
-            ms = 10; /* the pipeline was full */
+        if (t->ready_set)
+            ms = logs_rate_wait_ms(&t->rate) ? logs_rate_wait_ms(&t->rate) : 10; /* or queue full */
         else if (t->rec_open) {
             uint64_t due = t->rec_last_ns + lf->opt.multiline_flush_ms * 1000000ull;
             ms = due > now ? (int)((due - now) / 1000000ull) + 1 : 0;

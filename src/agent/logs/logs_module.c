@@ -22,6 +22,7 @@
 #include "agent/logs/logs_files.h"
 #include "agent/logs/logs_journal.h"
 #include "agent/logs/logs_parser.h"
+#include "agent/logs/logs_rate.h"
 #include "agent/logs/logs_text.h"
 #include "agent/module.h"
 #include "agent/pipeline.h"
@@ -88,28 +89,17 @@ struct logs_state {
     bool running;
     int stop_fd;
     _Atomic bool stopping;
-    double budget_tokens;
-    uint64_t budget_refill_ns;
+    struct logs_rate budget;
     _Atomic uint64_t events, lines, derived, escaped, held_budget, held_queue, journal_entries;
     char mode[48];
 };
 
 static bool take_budget(struct logs_state *st)
 {
-    if (st->cfg->budget <= 0)
+    if (logs_rate_take(&st->budget, time_mono_ns()))
         return true;
-    uint64_t now = time_mono_ns();
-    double rate = (double)st->cfg->budget;
-    st->budget_tokens += (double)(now - st->budget_refill_ns) * rate / 1e9;
-    st->budget_refill_ns = now;
-    if (st->budget_tokens > rate)
-        st->budget_tokens = rate;
-    if (st->budget_tokens < 1) {
-        atomic_fetch_add(&st->held_budget, 1);
-        return false;
-    }
-    st->budget_tokens -= 1;
-    return true;
+    atomic_fetch_add(&st->held_budget, 1);
+    return false;
 }
 
 /* Parse the record of line (raw text set) and offer [line, derived...] with token. */
@@ -194,8 +184,8 @@ static int emit_file(void *ctx, const struct logs_file_record *rec)
         event_add_int(line, FLD_LINE_TRUNCATED, 1);
     add_raw(st, line, &r, rec->text, rec->len);
     int rc = offer(st, st->pctx_files, &r, line, rec->slot, rec->end, false, NULL);
-    if (rc && st->cfg->budget > 0)
-        st->budget_tokens += 1;
+    if (rc)
+        logs_rate_give_back(&st->budget);
     return rc;
 }
 
@@ -219,8 +209,8 @@ static int emit_journal(void *ctx, const struct logs_journal_record *rec)
     add_raw(st, line, &r, rec->message, rec->message_len);
     r.msg = r.text;
     int rc = offer(st, st->pctx_journal, &r, line, rec->slot, rec->entry, true, rec->cursor);
-    if (rc && st->cfg->budget > 0)
-        st->budget_tokens += 1;
+    if (rc)
+        logs_rate_give_back(&st->budget);
     if (!rc)
         atomic_fetch_add(&st->journal_entries, 1);
     return rc;
@@ -251,11 +241,9 @@ static void *logs_main(void *arg)
             if (t >= 0 && t < timeout)
                 timeout = t;
         }
-        if (st->cfg->budget > 0 && st->budget_tokens < 1) {
-            int t = (int)(1000.0 / (double)st->cfg->budget) + 1;
-            if (t < timeout)
-                timeout = t;
-        }
+        int bw = logs_rate_wait_ms(&st->budget);
+        if (bw > 0 && bw < timeout)
+            timeout = bw;
         struct pollfd pf[3] = {{.fd = st->stop_fd, .events = POLLIN},
                                {.fd = st->files ? logs_files_fd(st->files) : -1, .events = POLLIN},
                                {.fd = st->journal ? logs_journal_fd(st->journal) : -1,
@@ -315,8 +303,7 @@ static int logs_start(const struct agent_module_ctx *ctx, const void *config, vo
     st->cfg = cfg;
     st->pipeline = ctx->pipeline;
     st->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    st->budget_refill_ns = time_mono_ns();
-    st->budget_tokens = cfg->budget > 0 ? (double)cfg->budget : 0;
+    logs_rate_init(&st->budget, (double)cfg->budget, time_mono_ns());
     const char *jmode = cfg->journal && cfg->journal[0] ? cfg->journal : "auto";
     if (strcmp(jmode, "auto") && strcmp(jmode, "on") && strcmp(jmode, "off")) {
         rc = vg_error_set(err, -EINVAL, "logs.journal: \"%s\" is not auto, on or off", jmode);

@@ -159,9 +159,11 @@ static const char *read_header(const char *s, struct audit_rec *rec)
     memcpy(rec->type, s, n);
     rec->type[n] = '\0';
     s += n + 1;
-    if (strncmp(s, "msg=audit(", 10))
+    if (!strncmp(s, "msg=", 4)) /* audit.log; the kernel's own lines have no msg= */
+        s += 4;
+    if (strncmp(s, "audit(", 6))
         return NULL;
-    s += 10;
+    s += 6;
     char *end;
     errno = 0;
     unsigned long long sec = strtoull(s, &end, 10);

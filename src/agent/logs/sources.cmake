@@ -5,6 +5,7 @@ list(APPEND VIGIL_AGENT_SOURCES
   logs/logs_files.c
   logs/logs_journal.c
   logs/logs_text.c
+  logs/logs_rate.c
   logs/logs_parse.c
   logs/parse_syslog.c
   logs/parse_sshd.c
