@@ -6,15 +6,19 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
     libsqlite3-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
-    libjansson-dev libzstd-dev libyaml-dev libcrypt-dev ca-certificates curl)
-test_pkgs=(openssl curl python3 bc iproute2 procps psmisc)
+    libjansson-dev libzstd-dev libyaml-dev libcrypt-dev libpcre2-dev libsystemd-dev ca-certificates curl)
+test_pkgs=(openssl curl python3 bc iproute2 procps psmisc openssh-server openssh-client sshpass
+    systemd)
+# the benchmark (bench/): rsyslog's imfile read the same file for comparison
+bench_pkgs=(rsyslog)
 
 want=()
 for group in "${@:-build}"; do
     case "$group" in
         build) want+=("${build_pkgs[@]}") ;;
         test) want+=("${test_pkgs[@]}") ;;
-        *) echo "install-deps: unknown group $group (build, test)" >&2; exit 2 ;;
+        bench) want+=("${bench_pkgs[@]}") ;;
+        *) echo "install-deps: unknown group $group (build, test, bench)" >&2; exit 2 ;;
     esac
 done
 

@@ -58,6 +58,45 @@ static const enum field_id kernel_columns[] = {
 };
 static const char *const kernel_indexes[] = {"time", "entity_id", NULL};
 
+/* Where a record derived from a log line came from and who wrote it. */
+#define LOG_CONTEXT FLD_LOG_INPUT, FLD_LOG_FILE, FLD_LOG_OFFSET, FLD_UNIT, FLD_LOG_HOST, FLD_PROGRAM, \
+    FLD_PID, FLD_MESSAGE
+
+static const enum field_id log_columns[] = {
+    LOG_CONTEXT, FLD_INODE, FLD_JOURNAL_CURSOR, FLD_SEVERITY, FLD_FACILITY, FLD_RAW, FLD_PARSER,
+    FLD_LINE_LENGTH, FLD_LINE_TRUNCATED, FLD_LINE_ESCAPED, FLD_USER, FLD_CMDLINE, FLD_COMM,
+    FLD_KERNEL_TIME, FLD_NONE,
+};
+static const char *const log_indexes[] = {"time", "log_file, time", "program, time", NULL};
+
+static const enum field_id login_columns[] = {
+    LOG_CONTEXT, FLD_USER, FLD_TARGET_USER, FLD_SRC_IP, FLD_SRC_PORT, FLD_AUTH_METHOD,
+    FLD_INVALID_USER, FLD_RESULT_CODE, FLD_REASON, FLD_KEY_TYPE, FLD_KEY_FINGERPRINT, FLD_TTY,
+    FLD_CWD, FLD_CMDLINE, FLD_NONE,
+};
+static const char *const login_indexes[] = {"time", "user, time", "src_ip, time", NULL};
+
+static const enum field_id account_columns[] = {
+    LOG_CONTEXT, FLD_USER, FLD_TARGET_USER, FLD_GROUP, FLD_UID, FLD_GID, FLD_HOME_DIR, FLD_SHELL,
+    FLD_RESULT_CODE, FLD_REASON, FLD_NONE,
+};
+static const char *const account_indexes[] = {"time", "target_user, time", NULL};
+
+static const enum field_id web_columns[] = {
+    FLD_LOG_INPUT, FLD_LOG_FILE, FLD_LOG_OFFSET, FLD_SRC_IP, FLD_HTTP_USER, FLD_HTTP_METHOD,
+    FLD_URL, FLD_HTTP_VERSION, FLD_HTTP_STATUS, FLD_HTTP_BYTES, FLD_HTTP_REFERRER,
+    FLD_HTTP_USER_AGENT, FLD_NONE,
+};
+static const char *const web_indexes[] = {"time", "src_ip, time", "http_status, time", NULL};
+
+static const enum field_id audit_columns[] = {
+    FLD_LOG_INPUT, FLD_LOG_FILE, FLD_LOG_OFFSET, FLD_AUDIT_TYPE, FLD_AUDIT_SERIAL, FLD_AUDIT_KEY,
+    FLD_SYSCALL, FLD_RESULT_CODE, FLD_PID, FLD_PPID, FLD_UID, FLD_EUID, FLD_AUID, FLD_SESSION_ID,
+    FLD_USER, FLD_TTY, FLD_EXE, FLD_COMM, FLD_CMDLINE, FLD_CWD, FLD_PATH, FLD_SRC_IP,
+    FLD_AUDIT_FIELDS, FLD_NONE,
+};
+static const char *const audit_indexes[] = {"time", "audit_serial", "audit_type, time", NULL};
+
 static const enum field_id agent_columns[] = {
     FLD_AGENT_VERSION, FLD_SENSORS, FLD_OS, FLD_KERNEL, FLD_SPOOL_PENDING, FLD_SPOOL_BYTES,
     FLD_SPOOL_DROPPED, FLD_EVENTS_LOST, FLD_MESSAGE, FLD_NONE,
@@ -84,6 +123,37 @@ static const struct table_def tables[] = {
     {TBL_KERNEL_EVENTS, "kernel_events",
      "Changes to the running kernel and its mounts: module loads, mounts, BPF programs.",
      "`module_load`, `mount`, `umount`, `bpf_load`", kernel_columns, kernel_indexes},
+    {TBL_LOG_EVENTS, "log_events",
+     "Every record the log collector read, from files and the journal, with the raw text kept; "
+     "the text is searchable (`vigil logs search`, table `log_search`). Parsers fill the "
+     "structured columns they understand and derive the login, account, web access and audit "
+     "events of the tables below (joined on log_file and log_offset).",
+     "`line`", log_columns, log_indexes},
+    {TBL_LOGIN_EVENTS, "login_events",
+     "Logins and privilege use read from the logs: sshd (accepted, failed, invalid user, "
+     "disconnects), sudo, su and PAM. user is who logs in or runs sudo/su, src_ip and src_port "
+     "where the login came from; result_code is 0 on success, -13 (EACCES) on failure.",
+     "`login`, `login_failed`, `disconnect`, `session_open`, `session_close`, `sudo`, "
+     "`sudo_failed`, `su`, `su_failed`, `auth_failure`",
+     login_columns, login_indexes},
+    {TBL_ACCOUNT_EVENTS, "account_events",
+     "Changes to accounts and groups read from the logs (useradd, userdel, usermod, groupadd, "
+     "groupdel, groupmod, gpasswd, passwd, chpasswd, chage). target_user is the account changed.",
+     "`user_add`, `user_delete`, `user_modify`, `group_add`, `group_delete`, `group_modify`, "
+     "`group_member_add`, `group_member_delete`, `password_change`",
+     account_columns, account_indexes},
+    {TBL_WEB_ACCESS_EVENTS, "web_access_events",
+     "Requests from web server access logs (nginx and Apache combined and common formats); "
+     "src_ip is the client.",
+     "`request`", web_columns, web_indexes},
+    {TBL_AUDIT_EVENTS, "audit_events",
+     "Records of the Linux audit log (audit.log). The records of one audit event share "
+     "audit_serial; the process context of the event's SYSCALL record (pid, uid, auid, exe, comm, "
+     "audit_key) is copied into the records that follow it. audit_fields holds every field of "
+     "the record as a JSON object, for rules (Sigma auditd rules read it).",
+     "the record type in lower case: `syscall`, `execve`, `path`, `cwd`, `proctitle`, "
+     "`user_login`, `user_auth`, `user_cmd`, `add_user`, ...",
+     audit_columns, audit_indexes},
     {TBL_AGENT_EVENTS, "agent_events",
      "The agent's own life: start, periodic status with its counters, and stop. The latest "
      "status of each agent is also kept in the `agents` table.",

@@ -31,7 +31,8 @@ struct store {
     size_t npool;
 };
 
-/* The DDL of every area, run (in one transaction, IF NOT EXISTS) when the store opens;
+/* The DDL of every area, run (in one transaction, IF NOT EXISTS, after the event tables)
+ * when the store opens;
  * NULL-terminated (store_schema.c). */
 extern const char *const store_area_ddl[];
 
@@ -42,6 +43,12 @@ static inline sqlite3 *store_writer(struct store *st)
     return st->w;
 }
 static inline void store_writer_done(struct store *st) { pthread_mutex_unlock(&st->wlock); }
+
+/* A read-only connection of the pool (query_only, defensive, vg_time() defined) for
+ * reads that must not wait for the writer; NULL with err when none can be opened. Give it
+ * back with store_reader_put. */
+sqlite3 *store_reader_get(struct store *st, struct vg_error *err);
+void store_reader_put(struct store *st, sqlite3 *db);
 
 /* Execute SQL without results; err gets SQLite's message. */
 int store_exec(sqlite3 *db, const char *sql, struct vg_error *err);

@@ -132,9 +132,10 @@ int store_open(const char *path, struct store **out, struct vg_error *err)
     buf_append_str(&ddl, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                          " PRAGMA foreign_keys=ON; BEGIN;\n");
     buf_append_str(&ddl, state_ddl);
+    rc = schema_sqlite_ddl(&ddl);
+    /* after the event tables: an area may put indexes, triggers or search tables on them */
     for (size_t i = 0; store_area_ddl[i]; i++)
         buf_append_str(&ddl, store_area_ddl[i]);
-    rc = schema_sqlite_ddl(&ddl);
     buf_append_str(&ddl, "COMMIT;");
     buf_terminate(&ddl);
     if (!rc)
@@ -751,7 +752,7 @@ static int query_progress(void *ctx)
     return 0;
 }
 
-static sqlite3 *pool_get(struct store *st, struct vg_error *err)
+sqlite3 *store_reader_get(struct store *st, struct vg_error *err)
 {
     sqlite3 *db = NULL;
     pthread_mutex_lock(&st->plock);
@@ -779,7 +780,7 @@ static sqlite3 *pool_get(struct store *st, struct vg_error *err)
     return db;
 }
 
-static void pool_put(struct store *st, sqlite3 *db)
+void store_reader_put(struct store *st, sqlite3 *db)
 {
     sqlite3_set_authorizer(db, NULL, NULL);
     sqlite3_progress_handler(db, 0, NULL, NULL);
@@ -818,7 +819,7 @@ int store_query(struct store *st, const char *sql, const struct query_limits *li
 {
     uint64_t start = time_mono_ns();
     struct query_guard g = {.deadline_ns = start + lim->timeout_ms * 1000000ull};
-    sqlite3 *db = pool_get(st, err);
+    sqlite3 *db = store_reader_get(st, err);
     if (!db)
         return -EIO;
     sqlite3_set_authorizer(db, query_authorizer, &g);
@@ -901,7 +902,7 @@ cleanup:
     json_decref(cols);
     json_decref(rows);
     sqlite3_finalize(s);
-    pool_put(st, db);
+    store_reader_put(st, db);
     return rc;
 }
 
