@@ -36,9 +36,9 @@ t0 = time.monotonic()
 for i in range(first, first + count):
     s.send(f"MESSAGE=vigil-journal-{run} n={i}\nSYSLOG_IDENTIFIER=vgtest\nPRIORITY=5\n".encode())
     if rate:
-        due = t0 + (i - first + 1) / rate
-        if due > time.monotonic():
-            time.sleep(due - time.monotonic())
+        wait = t0 + (i - first + 1) / rate - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
 PY
 }
 jsend 1 200
