@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # install-deps.sh [build] [test] - install the Debian 12 packages Vigil needs, skipping what is
 # already installed. `build`: compilers, the eBPF toolchain and libraries; `test`: what the test
-# suite uses besides (openssl, curl, python3, bc, iproute2).
+# suite uses besides (openssl, curl, python3, bc, iproute2; lynis for the baseline comparison).
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
     libsqlite3-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
-    libjansson-dev libzstd-dev libyaml-dev libcrypt-dev ca-certificates curl)
-test_pkgs=(openssl curl python3 bc iproute2 procps psmisc)
+    libjansson-dev libzstd-dev libyaml-dev libcrypt-dev libpcre2-dev ca-certificates curl)
+test_pkgs=(openssl curl python3 bc iproute2 procps psmisc lynis)
 
 want=()
 for group in "${@:-build}"; do
