@@ -132,12 +132,13 @@ void sca_check_result_free(struct sca_check_result *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* Quote at most SCA_SHOW bytes of a line for evidence, control characters as '?'. */
+/* Quote at most SCA_SHOW bytes of a line for evidence: tabs as spaces, other control and
+ * non-ASCII bytes as ? (evidence must be valid UTF-8 JSON whatever the file holds). */
 static void quote(char *out, size_t outlen, const char *s, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n && k + 4 < outlen && i < SCA_SHOW; i++)
-        out[k++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+        out[k++] = s[i] == '\t' ? ' ' : (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ? '?' : s[i];
     if (n > SCA_SHOW && k + 4 < outlen) {
         memcpy(out + k, "...", 3);
         k += 3;
