@@ -159,5 +159,5 @@ json_field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2
 # nothing that reached the agent's spool was lost or duplicated
 stream_complete() {
     local id=$1
-    count_eq 1 "select count(*) = max(seq) and min(seq) = 1 from (select seq from process_events where agent_id='$id' union all select seq from agent_events where agent_id='$id')"
+    count_eq 1 "select count(*) = max(seq) and min(seq) = 1 from (select seq from process_events where agent_id='$id' union all select seq from agent_events where agent_id='$id' union all select seq from baseline_checks where agent_id='$id' union all select seq from baseline_runs where agent_id='$id' union all select seq from baseline_changes where agent_id='$id')"
 }

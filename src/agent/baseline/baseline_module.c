@@ -47,8 +47,9 @@ static const struct config_option baseline_options[] = {
      "Time between scheduled runs"},
     {"jitter", CFG_DURATION, "10m", offsetof(struct baseline_config, jitter_ms),
      "Random extra delay added to each scheduled run, so a fleet does not run at once"},
-    {"start_delay", CFG_DURATION, "1m", offsetof(struct baseline_config, start_delay_ms),
-     "Delay of the first run after the agent starts (plus jitter)"},
+    {"start_delay", CFG_DURATION, "5m", offsetof(struct baseline_config, start_delay_ms),
+     "Delay of the first run after the agent starts (plus jitter), so a booting host settles "
+     "first"},
     {"command_timeout", CFG_DURATION, "30s", offsetof(struct baseline_config, command_timeout_ms),
      "Time a command of a c: rule may take; past it the command is killed and the rule is "
      "not applicable"},

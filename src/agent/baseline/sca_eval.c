@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -178,6 +179,65 @@ static enum rule_result match_lines(const struct sca_expr *x, const char *text, 
     return R_NOT_FOUND;
 }
 
+/* The leading keyword of the first positive regex or numeric term ("^\\s*PermitRootLogin\\s+no"
+ * gives "PermitRootLogin"), or "" when it has none of at least 3 characters. */
+static void term_keyword(const struct sca_expr *x, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < x->n; i++) {
+        const struct sca_term *t = &x->terms[i];
+        if (t->negated || t->op == SCA_TERM_LITERAL)
+            continue;
+        const char *p = t->text;
+        for (;;) {
+            if (*p == '^')
+                p++;
+            else if (p[0] == '\\' && (p[1] == 's' || p[1] == 't') && (p[2] == '*' || p[2] == '+'))
+                p += 3;
+            else if (p[0] == '\\' && (p[1] == 's' || p[1] == 't'))
+                p += 2;
+            else
+                break;
+        }
+        size_t k = 0;
+        while (k + 1 < outlen && (isalnum((unsigned char)p[k]) || p[k] == '_' || p[k] == '-'))
+            k++;
+        if (k >= 3) {
+            memcpy(out, p, k);
+            out[k] = '\0';
+            return;
+        }
+    }
+}
+
+/* Evidence for "no line matches": up to 3 lines that mention the expression's keyword, so the
+ * reader sees the value that is there instead of the one expected. */
+static void near_lines(struct rule_out *o, const struct sca_expr *x, const char *text, size_t n)
+{
+    char kw[64];
+    term_keyword(x, kw, sizeof(kw));
+    if (!kw[0])
+        return;
+    size_t klen = strlen(kw), shown = 0;
+    const char *p = text, *end = text + n;
+    while (p < end && shown < 3) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        for (size_t i = 0; i + klen <= len; i++)
+            if (!strncasecmp(p + i, kw, klen)) {
+                char q[SCA_SHOW + 8];
+                quote(q, sizeof(q), p, len);
+                if (shown)
+                    detail(o, "and \"%s\"", q);
+                else
+                    detail(o, "lines that mention %s: \"%s\"", kw, q);
+                shown++;
+                break;
+            }
+        p = nl ? nl + 1 : end;
+    }
+}
+
 /* Does path exist as a regular file? (following symlinks) */
 static enum rule_result file_exists(const char *path, struct rule_out *o)
 {
@@ -227,6 +287,7 @@ static enum rule_result file_content(struct sca_eval *e, const char *path,
     } else if (r == R_NOT_FOUND) {
         detail(o, "no line of %s matches (%zu lines%s)", path, nlines,
                truncated ? ", only the first 32 MiB read" : "");
+        near_lines(o, x, b.data ? (const char *)b.data : "", b.len);
     }
     buf_free(&b);
     return r;
@@ -503,9 +564,12 @@ static enum rule_result rule_command(struct sca_eval *e, const struct sca_rule *
     } else if (r == R_NOT_FOUND) {
         char q[SCA_SHOW + 8];
         quote(q, sizeof(q), (const char *)res->output.data, res->output.len);
-        detail(o, "no line of the output of `%s` (%s, %zu lines%s) matches; output: %s",
-               rule->target, status, nlines, res->truncated ? ", truncated" : "",
-               res->output.len ? q : "(empty)");
+        detail(o, "no line of the output of `%s` (%s, %zu lines%s) matches", rule->target, status,
+               nlines, res->truncated ? ", truncated" : "");
+        size_t mark = o->detail.len;
+        near_lines(o, rule->content, (const char *)res->output.data, res->output.len);
+        if (o->detail.len == mark) /* nothing mentions the keyword: show how the output starts */
+            detail(o, "output: %s", res->output.len ? q : "(empty)");
     }
     return r;
 }
