@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "common/buf.h"
+#include "common/util.h"
 
 static void usage(void)
 {
@@ -19,28 +20,6 @@ static void usage(void)
             "  scores per host and policy; --checks: every check's latest result, --failed: the "
             "failed ones\n"
             "  (evidence and remediation with --json). Run now: vigil task run baseline.run\n");
-}
-
-/* Print rows (array of objects) as a table of the given columns. */
-static void table(json_t *rows, const char *const *cols, size_t ncols)
-{
-    json_t *res = json_object(), *c = json_array(), *out = json_array();
-    for (size_t k = 0; k < ncols; k++)
-        json_array_append_new(c, json_string(cols[k]));
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) {
-        json_t *r = json_array();
-        for (size_t k = 0; k < ncols; k++) {
-            json_t *v = json_object_get(row, cols[k]);
-            json_array_append(r, v ? v : json_null());
-        }
-        json_array_append_new(out, r);
-    }
-    json_object_set_new(res, "columns", c);
-    json_object_set_new(res, "rows", out);
-    output_table(stdout, res);
-    json_decref(res);
 }
 
 static int add_arg(struct buf *b, const char *name, const char *value)
@@ -107,12 +86,12 @@ int cmd_baseline(struct cli *c, int argc, char **argv)
     } else if (checks || failed) {
         static const char *const cols[] = {"hostname", "policy_id", "check_id", "check_result",
                                            "check_title", "reason"};
-        table(json_object_get(r, "checks"), cols, sizeof(cols) / sizeof(cols[0]));
+        output_objects(stdout, json_object_get(r, "checks"), cols, ARRAY_SIZE(cols));
     } else {
         static const char *const cols[] = {"hostname", "agent_id", "policy_id", "status",
                                            "score", "passed", "failed", "not_applicable",
                                            "reason"};
-        table(json_object_get(r, "scores"), cols, sizeof(cols) / sizeof(cols[0]));
+        output_objects(stdout, json_object_get(r, "scores"), cols, ARRAY_SIZE(cols));
     }
     json_decref(r);
     return 0;

@@ -446,9 +446,10 @@ static void test_run_changes(void)
              "policy: {id: fixture, name: Fixture}\n"
              "requirements: {title: fixture present, condition: all, rules: ['f:%s/app.conf']}\n"
              "checks:\n"
-             "  - {id: 1, title: debug off, condition: all, rules: ['f:%s/app.conf -> r:^debug = off'],"
-             " remediation: set debug = off}\n"
-             "  - {id: 2, title: port, condition: all, rules: ['f:%s/app.conf -> n:^port = (\\d+) compare > 1024']}\n"
+             "  - {id: 1, title: debug off, condition: all,"
+             " rules: ['f:%s/app.conf -> r:^debug = off'], remediation: set debug = off}\n"
+             "  - {id: 2, title: port, condition: all,"
+             " rules: ['f:%s/app.conf -> n:^port = (\\d+) compare > 1024']}\n"
              "  - {id: 3, title: missing file, condition: all, rules: ['f:%s/none -> r:x']}\n",
              dir, dir, dir, dir);
     write_file("fixture.yml", pol);

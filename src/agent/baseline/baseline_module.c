@@ -71,6 +71,7 @@ struct baseline_state {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool stop;
+    bool disabled; /* baseline.enabled: false (kept so status and tasks can say so) */
     bool running;
     /* a run asked for by a task (served before the schedule) */
     bool requested;
@@ -193,8 +194,6 @@ static int baseline_start(const struct agent_module_ctx *ctx, const void *config
 {
     const struct baseline_config *cfg = config;
     *state = NULL;
-    if (!cfg->enabled)
-        return 0;
     if (cfg->interval_ms < 1000)
         return vg_error_set(err, -EINVAL, "baseline.interval must be at least 1s");
     struct baseline_state *st = calloc(1, sizeof(*st));
@@ -205,6 +204,12 @@ static int baseline_start(const struct agent_module_ctx *ctx, const void *config
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->cond, NULL);
     snprintf(st->state_path, sizeof(st->state_path), "%s/baseline-state.json", ctx->state_dir);
+    if (!cfg->enabled) {
+        st->disabled = true;
+        log_info("baseline: disabled (baseline.enabled: false)");
+        *state = st;
+        return 0;
+    }
     int rc = pthread_create(&st->thread, NULL, baseline_thread, st);
     if (rc) {
         baseline_stop(st);
@@ -226,7 +231,8 @@ static void baseline_status(void *state, struct module_status *out)
         return;
     }
     pthread_mutex_lock(&st->lock);
-    str_copy(out->mode, st->running ? "running" : "scheduled", sizeof(out->mode));
+    str_copy(out->mode, st->disabled ? "disabled" : st->running ? "running" : "scheduled",
+             sizeof(out->mode));
     pthread_mutex_unlock(&st->lock);
     out->events = atomic_load(&st->events);
 }
@@ -235,8 +241,9 @@ static void baseline_status(void *state, struct module_status *out)
 static int task_run(void *state, json_t *payload, json_t **result, struct vg_error *err)
 {
     struct baseline_state *st = state;
-    if (!st)
-        return vg_error_set(err, -ENOTSUP, "the baseline module is disabled on this agent");
+    if (!st || st->disabled)
+        return vg_error_set(err, -ENOTSUP, "the baseline module is disabled on this agent "
+                            "(baseline.enabled: false)");
     const char *policy = json_string_value(json_object_get(payload, "policy"));
     if (policy && strlen(policy) > 128)
         return vg_error_set(err, -EINVAL, "policy id longer than 128 characters");

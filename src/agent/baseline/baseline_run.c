@@ -160,6 +160,25 @@ static const char *change_of(const char *prev, const char *now)
     return "changed";
 }
 
+/* An event about check c's outcome, with the fields results and changes share. */
+static struct event *check_event(struct run *r, enum table_id table, const char *action,
+                                 const struct sca_policy *p, const struct sca_check *c,
+                                 const char *status, const char *before,
+                                 const struct sca_check_result *res, const char *evidence)
+{
+    struct event *e = new_event(r, table, action, p);
+    if (!e)
+        return NULL;
+    event_add_int(e, FLD_CHECK_ID, c->id);
+    event_add_str(e, FLD_CHECK_TITLE, c->title);
+    event_add_str(e, FLD_CHECK_RESULT, status);
+    add_opt(e, FLD_PREVIOUS_RESULT, before);
+    add_opt(e, FLD_REASON, res->reason);
+    add_opt(e, FLD_EVIDENCE, evidence);
+    add_opt(e, FLD_REMEDIATION, c->remediation);
+    return e;
+}
+
 static int run_policy(struct run *r, struct sca_eval *ev, const char *path, struct sca_policy *p)
 {
     uint64_t start = time_mono_ns();
@@ -206,17 +225,11 @@ static int run_policy(struct run *r, struct sca_eval *ev, const char *path, stru
         json_object_set_new(now, key, json_string(status));
         char *evidence = json_dumps(res.evidence, JSON_COMPACT);
 
-        struct event *e = new_event(r, TBL_BASELINE_CHECKS, "result", p);
+        struct event *e = check_event(r, TBL_BASELINE_CHECKS, "result", p, c, status,
+                                      before_status, &res, evidence);
         if (e) {
-            event_add_int(e, FLD_CHECK_ID, c->id);
-            event_add_str(e, FLD_CHECK_TITLE, c->title);
-            event_add_str(e, FLD_CHECK_RESULT, status);
-            add_opt(e, FLD_PREVIOUS_RESULT, before_status);
-            add_opt(e, FLD_REASON, res.reason);
-            add_opt(e, FLD_EVIDENCE, evidence);
             add_opt(e, FLD_CHECK_DESCRIPTION, c->description);
             add_opt(e, FLD_RATIONALE, c->rationale);
-            add_opt(e, FLD_REMEDIATION, c->remediation);
             add_json(e, FLD_COMPLIANCE, c->compliance);
             add_json(e, FLD_MITRE, c->mitre);
             event_add_str(e, FLD_CONDITION, sca_condition_name(c->condition));
@@ -228,17 +241,10 @@ static int run_policy(struct run *r, struct sca_eval *ev, const char *path, stru
             r->t->regressed += !strcmp(change, "regressed");
             r->t->fixed += !strcmp(change, "fixed");
             r->t->changed += !strcmp(change, "changed");
-            struct event *ch = new_event(r, TBL_BASELINE_CHANGES, change, p);
-            if (ch) {
-                event_add_int(ch, FLD_CHECK_ID, c->id);
-                event_add_str(ch, FLD_CHECK_TITLE, c->title);
-                event_add_str(ch, FLD_CHECK_RESULT, status);
-                event_add_str(ch, FLD_PREVIOUS_RESULT, before_status);
-                add_opt(ch, FLD_REASON, res.reason);
-                add_opt(ch, FLD_EVIDENCE, evidence);
-                add_opt(ch, FLD_REMEDIATION, c->remediation);
+            struct event *ch = check_event(r, TBL_BASELINE_CHANGES, change, p, c, status,
+                                           before_status, &res, evidence);
+            if (ch)
                 emit(r, ch);
-            }
         }
         free(evidence);
         sca_check_result_free(&res);

@@ -138,8 +138,10 @@ void sca_check_result_free(struct sca_check_result *r)
 static void quote(char *out, size_t outlen, const char *s, size_t n)
 {
     size_t k = 0;
-    for (size_t i = 0; i < n && k + 4 < outlen && i < SCA_SHOW; i++)
-        out[k++] = s[i] == '\t' ? ' ' : (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ? '?' : s[i];
+    for (size_t i = 0; i < n && k + 4 < outlen && i < SCA_SHOW; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[k++] = c == '\t' ? ' ' : (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+    }
     if (n > SCA_SHOW && k + 4 < outlen) {
         memcpy(out + k, "...", 3);
         k += 3;
@@ -293,28 +295,22 @@ static enum rule_result file_content(struct sca_eval *e, const char *path,
     return r;
 }
 
-/* f: over a comma-separated list: found at the first file that is found; else invalid if one
- * was invalid (a content check on a file that does not exist is invalid), else not found. */
-static enum rule_result rule_files(struct sca_eval *e, const struct sca_rule *rule,
-                                   struct rule_out *o)
+/* The outcome over a comma-separated list of targets: found at the first target found; else
+ * not applicable if one was; else not found. */
+typedef enum rule_result (*target_fn)(struct sca_eval *e, const struct sca_rule *rule,
+                                      const char *target, struct rule_out *o);
+
+static enum rule_result over_targets(struct sca_eval *e, const struct sca_rule *rule,
+                                     struct rule_out *o, target_fn fn)
 {
     enum rule_result acc = R_NOT_FOUND;
     char *list = strdup(rule->target);
     if (!list)
         return invalid(o, "out of memory");
-    for (char *save = NULL, *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-        while (*f == ' ')
-            f++;
-        enum rule_result r;
-        if (!rule->content) {
-            r = file_exists(f, o);
-        } else {
-            struct stat st;
-            if (stat(f, &st) && (errno == ENOENT || errno == ENOTDIR))
-                r = invalid(o, "%s does not exist, its content cannot be checked", f);
-            else
-                r = file_content(e, f, rule->content, o);
-        }
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        enum rule_result r = fn(e, rule, t, o);
         if (r == R_FOUND) {
             acc = R_FOUND;
             break;
@@ -324,6 +320,18 @@ static enum rule_result rule_files(struct sca_eval *e, const struct sca_rule *ru
     }
     free(list);
     return acc;
+}
+
+/* One file of an f: rule (a content check on a file that does not exist is not applicable). */
+static enum rule_result one_file(struct sca_eval *e, const struct sca_rule *rule, const char *f,
+                                 struct rule_out *o)
+{
+    if (!rule->content)
+        return file_exists(f, o);
+    struct stat st;
+    if (stat(f, &st) && (errno == ENOENT || errno == ENOTDIR))
+        return invalid(o, "%s does not exist, its content cannot be checked", f);
+    return file_content(e, f, rule->content, o);
 }
 
 /* Recursive part of d: rules. */
@@ -382,50 +390,31 @@ static enum rule_result dir_walk(struct sca_eval *e, const char *dir, const stru
     return acc;
 }
 
-static enum rule_result rule_dirs(struct sca_eval *e, const struct sca_rule *rule,
-                                  struct rule_out *o)
+/* One directory of a d: rule: its existence, or a walk for matching files. */
+static enum rule_result one_dir(struct sca_eval *e, const struct sca_rule *rule, const char *dir,
+                                struct rule_out *o)
 {
-    enum rule_result acc = R_NOT_FOUND;
-    char *list = strdup(rule->target);
-    if (!list)
-        return invalid(o, "out of memory");
-    for (char *save = NULL, *dir = strtok_r(list, ",", &save); dir;
-         dir = strtok_r(NULL, ",", &save)) {
-        while (*dir == ' ')
-            dir++;
-        enum rule_result r;
-        struct stat st;
-        if (!rule->name) {
-            if (stat(dir, &st)) {
-                if (errno == ENOENT || errno == ENOTDIR) {
-                    detail(o, "directory %s does not exist", dir);
-                    r = R_NOT_FOUND;
-                } else {
-                    r = invalid(o, "cannot check %s: %s", dir, strerror(errno));
-                }
-            } else if (!S_ISDIR(st.st_mode)) {
-                detail(o, "%s is not a directory", dir);
-                r = R_NOT_FOUND;
-            } else {
-                detail(o, "directory %s exists (mode %04o)", dir, (unsigned)(st.st_mode & 07777));
-                r = R_FOUND;
-            }
-        } else {
-            e->dir_entries = 0;
-            size_t before = o->detail.len;
-            r = dir_walk(e, dir, rule, 0, o);
-            if (r == R_NOT_FOUND && o->detail.len == before)
-                detail(o, "no file under %s has a name matching %s", dir, rule->name->text);
-        }
-        if (r == R_FOUND) {
-            acc = R_FOUND;
-            break;
-        }
-        if (r == R_INVALID)
-            acc = R_INVALID;
+    struct stat st;
+    if (rule->name) {
+        e->dir_entries = 0;
+        size_t before = o->detail.len;
+        enum rule_result r = dir_walk(e, dir, rule, 0, o);
+        if (r == R_NOT_FOUND && o->detail.len == before)
+            detail(o, "no file under %s has a name matching %s", dir, rule->name->text);
+        return r;
     }
-    free(list);
-    return acc;
+    if (stat(dir, &st)) {
+        if (errno != ENOENT && errno != ENOTDIR)
+            return invalid(o, "cannot check %s: %s", dir, strerror(errno));
+        detail(o, "directory %s does not exist", dir);
+        return R_NOT_FOUND;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        detail(o, "%s is not a directory", dir);
+        return R_NOT_FOUND;
+    }
+    detail(o, "directory %s exists (mode %04o)", dir, (unsigned)(st.st_mode & 07777));
+    return R_FOUND;
 }
 
 /* The process list, read once per run from /proc. */
@@ -579,8 +568,8 @@ static enum rule_result eval_rule(struct sca_eval *e, const struct sca_rule *rul
 {
     e->stats.rules++;
     switch (rule->type) {
-    case SCA_RULE_FILE: return rule_files(e, rule, o);
-    case SCA_RULE_DIR: return rule_dirs(e, rule, o);
+    case SCA_RULE_FILE: return over_targets(e, rule, o, one_file);
+    case SCA_RULE_DIR: return over_targets(e, rule, o, one_dir);
     case SCA_RULE_PROCESS: return rule_process(e, rule, o);
     case SCA_RULE_COMMAND: return rule_command(e, rule, o);
     case SCA_RULE_REGISTRY:

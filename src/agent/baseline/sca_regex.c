@@ -153,7 +153,8 @@ int sca_regex_match(const struct sca_regex *re, const char *s, size_t len, const
     int n = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, re->match_data, re->mctx);
     if (n == PCRE2_ERROR_NOMATCH)
         return 0;
-    if (n == PCRE2_ERROR_MATCHLIMIT || n == PCRE2_ERROR_DEPTHLIMIT || n == PCRE2_ERROR_JIT_STACKLIMIT)
+    if (n == PCRE2_ERROR_MATCHLIMIT || n == PCRE2_ERROR_DEPTHLIMIT ||
+        n == PCRE2_ERROR_JIT_STACKLIMIT)
         return -E2BIG;
     if (n < 0)
         return -EINVAL;
