@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # install-deps.sh [build] [test] - install the Debian 12 packages Vigil needs, skipping what is
 # already installed. `build`: compilers, the eBPF toolchain and libraries; `test`: what the test
-# suite uses besides (openssl, curl, python3, bc, iproute2).
+# suite uses besides (openssl, curl, python3, bc, iproute2; lynis for the baseline comparison).
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
     libsqlite3-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
     libjansson-dev libzstd-dev libyaml-dev libcrypt-dev libpcre2-dev libsystemd-dev ca-certificates curl)
 test_pkgs=(openssl curl python3 bc iproute2 procps psmisc openssh-server openssh-client sshpass
-    systemd)
+    systemd lynis)
 # the benchmark (bench/): rsyslog's imfile read the same file for comparison
 bench_pkgs=(rsyslog)
 

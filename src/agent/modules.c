@@ -4,9 +4,11 @@
 
 extern const struct agent_module process_module;
 extern const struct agent_module logs_module;
+extern const struct agent_module baseline_module;
 
 const struct agent_module *const agent_modules[] = {
     &process_module,
     &logs_module,
+    &baseline_module,
     NULL,
 };

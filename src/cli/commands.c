@@ -8,6 +8,7 @@ int cmd_token(struct cli *c, int argc, char **argv);
 int cmd_task(struct cli *c, int argc, char **argv);
 int cmd_schema(struct cli *c, int argc, char **argv);
 int cmd_logs(struct cli *c, int argc, char **argv);
+int cmd_baseline(struct cli *c, int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"query", cmd_query, "run a read-only SQL query over the store"},
@@ -17,5 +18,6 @@ const struct cli_command cli_commands[] = {
     {"task", cmd_task, "task run KIND | task show ID: send a task to agents, see the answers"},
     {"schema", cmd_schema, "print the event schema (Markdown)"},
     {"logs", cmd_logs, "logs search TEXT [--host H] [--file F] [--since 1h]: search log records"},
+    {"baseline", cmd_baseline, "baseline scores per host and policy; --failed: failed checks"},
     {NULL, NULL, NULL},
 };

@@ -9,5 +9,7 @@
 void output_table(FILE *f, json_t *result);
 void output_json(FILE *f, json_t *result);
 void output_csv(FILE *f, json_t *result);
+/* rows is an array of objects: print the members named in cols (ncols of them) as a table. */
+void output_objects(FILE *f, json_t *rows, const char *const *cols, size_t ncols);
 
 #endif

@@ -103,6 +103,28 @@ static const enum field_id agent_columns[] = {
 };
 static const char *const agent_indexes[] = {"agent_id, time", NULL};
 
+static const enum field_id baseline_check_columns[] = {
+    FLD_RUN_ID, FLD_POLICY_ID, FLD_POLICY_NAME, FLD_CHECK_ID, FLD_CHECK_TITLE, FLD_CHECK_RESULT,
+    FLD_PREVIOUS_RESULT, FLD_REASON, FLD_EVIDENCE, FLD_CHECK_DESCRIPTION, FLD_RATIONALE,
+    FLD_REMEDIATION, FLD_COMPLIANCE, FLD_MITRE, FLD_CONDITION, FLD_RULES, FLD_NONE,
+};
+static const char *const baseline_check_indexes[] = {
+    "agent_id, policy_id, check_id, time", "run_id", "check_result", NULL,
+};
+
+static const enum field_id baseline_run_columns[] = {
+    FLD_RUN_ID, FLD_POLICY_ID, FLD_POLICY_NAME, FLD_POLICY_FILE, FLD_POLICY_SHA256, FLD_TRIGGER,
+    FLD_PASSED, FLD_FAILED, FLD_NOT_APPLICABLE, FLD_TOTAL_CHECKS, FLD_SCORE, FLD_DURATION_MS,
+    FLD_COMMANDS_RUN, FLD_REASON, FLD_NONE,
+};
+static const char *const baseline_run_indexes[] = {"agent_id, policy_id, time", "run_id", NULL};
+
+static const enum field_id baseline_change_columns[] = {
+    FLD_RUN_ID, FLD_POLICY_ID, FLD_POLICY_NAME, FLD_CHECK_ID, FLD_CHECK_TITLE, FLD_CHECK_RESULT,
+    FLD_PREVIOUS_RESULT, FLD_REASON, FLD_EVIDENCE, FLD_REMEDIATION, FLD_NONE,
+};
+static const char *const baseline_change_indexes[] = {"agent_id, time", "run_id", NULL};
+
 /* In the order of the documentation; looked up by id with schema_table(). */
 static const struct table_def tables[] = {
     {TBL_PROCESS_EVENTS, "process_events",
@@ -158,6 +180,22 @@ static const struct table_def tables[] = {
      "The agent's own life: start, periodic status with its counters, and stop. The latest "
      "status of each agent is also kept in the `agents` table.",
      "`start`, `status`, `stop`", agent_columns, agent_indexes},
+    {TBL_BASELINE_CHECKS, "baseline_checks",
+     "Result of every baseline check in every run on every host (the history): passed, failed "
+     "or not applicable, with the evidence that decided it, the reason when it could not be "
+     "evaluated, and the check's rationale, remediation and compliance / MITRE mappings. The "
+     "latest result of each check per host is also kept in the `baseline_current` table.",
+     "`result`", baseline_check_columns, baseline_check_indexes},
+    {TBL_BASELINE_RUNS, "baseline_runs",
+     "One row per policy per run on a host: its score and counts, or why it was skipped (its "
+     "requirements do not match the host) or could not be loaded. The latest per host and "
+     "policy is also kept in the `baseline_scores` table.",
+     "`summary` (the policy ran), `skipped` (requirements not met, see reason), `error` (the "
+     "policy file could not be loaded, see reason)", baseline_run_columns, baseline_run_indexes},
+    {TBL_BASELINE_CHANGES, "baseline_changes",
+     "What changed since the host's previous run of a policy: a check that regressed (passed, "
+     "now failed), was fixed (failed, now passed) or otherwise changed outcome.",
+     "`regressed`, `fixed`, `changed`", baseline_change_columns, baseline_change_indexes},
 };
 
 const struct field_def *schema_field(unsigned id)

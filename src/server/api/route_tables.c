@@ -6,10 +6,12 @@
 extern const struct http_route core_routes[];
 extern const struct http_route task_routes[];
 extern const struct http_route logs_routes[];
+extern const struct http_route baseline_routes[];
 
 const struct http_route *const http_route_tables[] = {
     core_routes,
     task_routes,
     logs_routes,
+    baseline_routes,
     NULL,
 };

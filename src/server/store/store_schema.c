@@ -7,9 +7,11 @@
 
 extern const char store_tasks_ddl[];
 extern const char store_logs_ddl[];
+extern const char store_baseline_ddl[];
 
 const char *const store_area_ddl[] = {
     store_tasks_ddl,
     store_logs_ddl,
+    store_baseline_ddl,
     NULL,
 };
