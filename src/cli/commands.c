@@ -6,6 +6,8 @@ int cmd_agents(struct cli *c, int argc, char **argv);
 int cmd_agent(struct cli *c, int argc, char **argv);
 int cmd_token(struct cli *c, int argc, char **argv);
 int cmd_task(struct cli *c, int argc, char **argv);
+int cmd_live(struct cli *c, int argc, char **argv);
+int cmd_hunt(struct cli *c, int argc, char **argv);
 int cmd_schema(struct cli *c, int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
@@ -14,6 +16,8 @@ const struct cli_command cli_commands[] = {
     {"agent", cmd_agent, "agent revoke ID: refuse an agent's certificate from now on"},
     {"token", cmd_token, "token create: a new enrollment token for agents"},
     {"task", cmd_task, "task run KIND | task show ID: send a task to agents, see the answers"},
+    {"hunt", cmd_hunt, "saved and scheduled hunts: save, list, run, delete, runs, results"},
+    {"live", cmd_live, "run a SQL query on agents now (their processes, files, ...)"},
     {"schema", cmd_schema, "print the event schema (Markdown)"},
     {NULL, NULL, NULL},
 };

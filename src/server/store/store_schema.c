@@ -6,8 +6,10 @@
 #include "server/store/store_internal.h"
 
 extern const char store_tasks_ddl[];
+extern const char store_hunts_ddl[];
 
 const char *const store_area_ddl[] = {
     store_tasks_ddl,
+    store_hunts_ddl,
     NULL,
 };
