@@ -8,6 +8,7 @@ int cmd_token(struct cli *c, int argc, char **argv);
 int cmd_task(struct cli *c, int argc, char **argv);
 int cmd_live(struct cli *c, int argc, char **argv);
 int cmd_hunt(struct cli *c, int argc, char **argv);
+int cmd_provenance(struct cli *c, int argc, char **argv);
 int cmd_schema(struct cli *c, int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
@@ -17,6 +18,7 @@ const struct cli_command cli_commands[] = {
     {"token", cmd_token, "token create: a new enrollment token for agents"},
     {"task", cmd_task, "task run KIND | task show ID: send a task to agents, see the answers"},
     {"hunt", cmd_hunt, "saved and scheduled hunts: save, list, run, delete, runs, results"},
+    {"provenance", cmd_provenance, "the story of a process or event: entry point to impact"},
     {"live", cmd_live, "run a SQL query on agents now (their processes, files, ...)"},
     {"schema", cmd_schema, "print the event schema (Markdown)"},
     {NULL, NULL, NULL},

@@ -43,6 +43,10 @@ static inline sqlite3 *store_writer(struct store *st)
 }
 static inline void store_writer_done(struct store *st) { pthread_mutex_unlock(&st->wlock); }
 
+/* A read-only connection from the pool (for an area's own read queries), and its return. */
+sqlite3 *store_reader(struct store *st, struct vg_error *err);
+void store_reader_done(struct store *st, sqlite3 *db);
+
 /* Execute SQL without results; err gets SQLite's message. */
 int store_exec(sqlite3 *db, const char *sql, struct vg_error *err);
 /* Fill err with what SQLite says about db's last error; returns -EIO (-EBUSY when busy). */

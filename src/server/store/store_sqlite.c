@@ -794,6 +794,10 @@ static void pool_put(struct store *st, sqlite3 *db)
     sqlite3_close(db);
 }
 
+sqlite3 *store_reader(struct store *st, struct vg_error *err) { return pool_get(st, err); }
+
+void store_reader_done(struct store *st, sqlite3 *db) { pool_put(st, db); }
+
 /* True when s holds only whitespace and SQL comments. */
 static bool only_trivia(const char *s)
 {
