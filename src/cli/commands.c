@@ -9,6 +9,7 @@ int cmd_task(struct cli *c, int argc, char **argv);
 int cmd_live(struct cli *c, int argc, char **argv);
 int cmd_hunt(struct cli *c, int argc, char **argv);
 int cmd_provenance(struct cli *c, int argc, char **argv);
+int cmd_sweep(struct cli *c, int argc, char **argv);
 int cmd_schema(struct cli *c, int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
@@ -19,6 +20,7 @@ const struct cli_command cli_commands[] = {
     {"task", cmd_task, "task run KIND | task show ID: send a task to agents, see the answers"},
     {"hunt", cmd_hunt, "saved and scheduled hunts: save, list, run, delete, runs, results"},
     {"provenance", cmd_provenance, "the story of a process or event: entry point to impact"},
+    {"sweep", cmd_sweep, "IOC sweep: hosts and processes that saw hashes, addresses, domains"},
     {"live", cmd_live, "run a SQL query on agents now (their processes, files, ...)"},
     {"schema", cmd_schema, "print the event schema (Markdown)"},
     {NULL, NULL, NULL},
