@@ -59,15 +59,18 @@ static const char *const stmt_sql[S_COUNT] = {
                   " WHERE entity_id=?1 AND action='accept' AND time<=?2 AND time>=?2-?3"
                   " ORDER BY time DESC LIMIT 3",
     [S_CRON_WRITES] = "SELECT entity_id, path, time FROM file_events WHERE agent_id=?1 AND"
-                      " (path LIKE '/etc/cron%' OR path LIKE '/var/spool/cron/%' OR"
-                      " target_path LIKE '/etc/cron%' OR target_path LIKE '/var/spool/cron/%')"
+                      " (path GLOB '/etc/cron*' OR path GLOB '/var/spool/cron/*' OR"
+                      " target_path GLOB '/etc/cron*' OR target_path GLOB '/var/spool/cron/*')"
                       " AND time<=?2 AND entity_id IS NOT NULL ORDER BY time DESC LIMIT 5",
     [S_PEER_ACCEPT] = "SELECT agent_id, entity_id, time FROM network_events WHERE"
                       " action='accept' AND dst_ip=?1 AND dst_port=?2 AND time BETWEEN ?3 AND ?4"
                       " AND entity_id IS NOT NULL LIMIT 3",
+    /* the connect behind an accept, found through the accepting side's own address (indexed
+     * dst_ip) and checked on the client's port */
     [S_PEER_CONNECT] = "SELECT agent_id, entity_id, time FROM network_events WHERE"
-                       " action='connect' AND src_ip=?1 AND src_port=?2 AND time BETWEEN ?3"
-                       " AND ?4 AND entity_id IS NOT NULL LIMIT 3",
+                       " action='connect' AND dst_ip=?5 AND dst_port=?6 AND src_port=?2 AND"
+                       " (src_ip=?1 OR ?1 IN ('127.0.0.1','::1')) AND time BETWEEN ?3 AND ?4"
+                       " AND entity_id IS NOT NULL LIMIT 3",
 };
 
 struct builder {
@@ -431,6 +434,8 @@ static bool entry_point(struct builder *b, struct proc_info *pi, int64_t t, int 
         sqlite3_bind_int64(c, 2, acc[i].port);
         sqlite3_bind_int64(c, 3, acc[i].t - CROSS_HOST_WINDOW_NS);
         sqlite3_bind_int64(c, 4, acc[i].t + CROSS_HOST_WINDOW_NS);
+        sqlite3_bind_text(c, 5, acc[i].local, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(c, 6, acc[i].lport);
         char peer[ENTITY_LEN] = "";
         if (sqlite3_step(c) == SQLITE_ROW)
             str_copy(peer, col_text(c, 1), sizeof(peer));
