@@ -170,10 +170,25 @@ static long add_process(struct builder *b, const char *entity, struct proc_info 
     return n;
 }
 
+/* The graph id of a file: "file:<agent>:<path>", or a SHA-256 of both when that is too long (so
+ * two long paths never share a node). */
+static void file_node_id(char id[320], const char *agent_id, const char *path)
+{
+    size_t need = 6 + strlen(agent_id) + 1 + strlen(path);
+    if (need < 320) {
+        snprintf(id, 320, "file:%.63s:%.250s", agent_id, path);
+        return;
+    }
+    char key[2048], hex[65];
+    int n = snprintf(key, sizeof(key), "%s:%s", agent_id, path);
+    sha256_hex(key, n > 0 && (size_t)n < sizeof(key) ? (size_t)n : sizeof(key) - 1, hex);
+    snprintf(id, 320, "file:%s", hex);
+}
+
 static long add_file(struct builder *b, const char *agent_id, const char *path, int64_t t)
 {
     char id[320];
-    snprintf(id, sizeof(id), "file:%s:%s", agent_id, path);
+    file_node_id(id, agent_id, path);
     long n = prov_node_get(b->g, id, PROV_FILE, path,
                            json_pack("{s:s,s:s}", "path", path, "agent_id", agent_id));
     if (n >= 0 && (!b->g->nodes[n].time || (t && t < b->g->nodes[n].time)))
@@ -300,7 +315,7 @@ static void activity(struct builder *b, const char *entity, struct proc_info *pi
                 when[nr++] = sqlite3_column_int64(x, 1);
             }
             char fid[320];
-            snprintf(fid, sizeof(fid), "file:%s:%s", pi->agent_id, result);
+            file_node_id(fid, pi->agent_id, result);
             long file_node = prov_node_find(b->g, fid);
             for (int k = 0; k < nr && file_node >= 0; k++) {
                 char id[PROC_ID_LEN];
