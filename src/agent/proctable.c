@@ -619,3 +619,24 @@ size_t proctable_size(struct proctable *pt)
     pthread_mutex_unlock(&pt->lock);
     return n;
 }
+
+int proctable_foreach(struct proctable *pt,
+                      void (*each)(void *ctx, const struct proc_snapshot *p), void *ctx)
+{
+    pthread_mutex_lock(&pt->lock);
+    size_t n = 0, cap = pt->count;
+    struct proc_snapshot *snaps = cap ? malloc(cap * sizeof(*snaps)) : NULL;
+    if (cap && !snaps) {
+        pthread_mutex_unlock(&pt->lock);
+        return -ENOMEM;
+    }
+    for (size_t b = 0; b < pt->nbuckets && n < cap; b++)
+        for (struct pt_entry *e = pt->buckets[b]; e && n < cap; e = e->next)
+            if (!e->exited)
+                to_snapshot(e, &snaps[n++]);
+    pthread_mutex_unlock(&pt->lock);
+    for (size_t i = 0; i < n; i++)
+        each(ctx, &snaps[i]);
+    free(snaps);
+    return (int)n;
+}

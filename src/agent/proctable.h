@@ -77,6 +77,12 @@ void proctable_on_exit(struct proctable *pt, int32_t pid, uint64_t start_ticks);
  * the process sensor also calls it when it is idle so a quiet host does not keep them. */
 void proctable_purge(struct proctable *pt);
 
+/* Call each() with a snapshot of every live process (not the exited ones in their grace
+ * period), in no particular order. Snapshots are taken under the lock and each() runs without
+ * it. Returns the number of processes, or -ENOMEM. */
+int proctable_foreach(struct proctable *pt,
+                      void (*each)(void *ctx, const struct proc_snapshot *p), void *ctx);
+
 /* Number of entries (live and in their exit grace period). */
 size_t proctable_size(struct proctable *pt);
 

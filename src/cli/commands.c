@@ -6,6 +6,10 @@ int cmd_agents(struct cli *c, int argc, char **argv);
 int cmd_agent(struct cli *c, int argc, char **argv);
 int cmd_token(struct cli *c, int argc, char **argv);
 int cmd_task(struct cli *c, int argc, char **argv);
+int cmd_live(struct cli *c, int argc, char **argv);
+int cmd_hunt(struct cli *c, int argc, char **argv);
+int cmd_provenance(struct cli *c, int argc, char **argv);
+int cmd_sweep(struct cli *c, int argc, char **argv);
 int cmd_schema(struct cli *c, int argc, char **argv);
 int cmd_logs(struct cli *c, int argc, char **argv);
 int cmd_baseline(struct cli *c, int argc, char **argv);
@@ -16,6 +20,10 @@ const struct cli_command cli_commands[] = {
     {"agent", cmd_agent, "agent revoke ID: refuse an agent's certificate from now on"},
     {"token", cmd_token, "token create: a new enrollment token for agents"},
     {"task", cmd_task, "task run KIND | task show ID: send a task to agents, see the answers"},
+    {"hunt", cmd_hunt, "saved and scheduled hunts: save, list, run, delete, runs, results"},
+    {"provenance", cmd_provenance, "the story of a process or event: entry point to impact"},
+    {"sweep", cmd_sweep, "IOC sweep: hosts and processes that saw hashes, addresses, domains"},
+    {"live", cmd_live, "run a SQL query on agents now (their processes, files, ...)"},
     {"schema", cmd_schema, "print the event schema (Markdown)"},
     {"logs", cmd_logs, "logs search TEXT [--host H] [--file F] [--since 1h]: search log records"},
     {"baseline", cmd_baseline, "baseline scores per host and policy; --failed: failed checks"},

@@ -33,7 +33,7 @@ static const enum field_id process_columns[] = {
     FLD_CGROUP, FLD_CGROUP_ID, FLD_CONTAINER_ID, FLD_EXIT_CODE, FLD_EXIT_SIGNAL, FLD_SENSOR, FLD_NONE,
 };
 static const char *const process_indexes[] = {
-    "time", "entity_id", "agent_id, time", "exe", NULL,
+    "time", "entity_id", "parent_entity_id", "agent_id, time", "exe", NULL,
 };
 
 /* The process context every telemetry table carries. */
@@ -50,7 +50,9 @@ static const enum field_id file_columns[] = {
     PROCESS_CONTEXT, FLD_PATH, FLD_TARGET_PATH, FLD_OPEN_FLAGS, FLD_FILE_MODE, FLD_OWNER_UID,
     FLD_OWNER_GID, FLD_INODE, FLD_MTIME, FLD_ATIME, FLD_RESULT_CODE, FLD_SENSOR, FLD_NONE,
 };
-static const char *const file_indexes[] = {"time", "path", "entity_id", NULL};
+static const char *const file_indexes[] = {
+    "time", "path", "entity_id", "target_path WHERE target_path IS NOT NULL", NULL,
+};
 
 static const enum field_id kernel_columns[] = {
     PROCESS_CONTEXT, FLD_MODULE_NAME, FLD_MOUNT_SOURCE, FLD_MOUNT_TARGET, FLD_FS_TYPE, FLD_MOUNT_FLAGS,
@@ -269,14 +271,18 @@ int schema_sqlite_ddl(struct buf *out)
         }
         rc |= buf_append_str(out, "\n);\n");
         for (size_t x = 0; t->indexes && t->indexes[x]; x++) {
+            /* "cols" or "cols WHERE condition" (a partial index) */
+            const char *spec = t->indexes[x], *where = strstr(spec, " WHERE ");
+            size_t cols_len = where ? (size_t)(where - spec) : strlen(spec);
             char idx_name[128];
             size_t k = 0;
-            for (const char *p = t->indexes[x]; *p && k < sizeof(idx_name) - 1; p++)
-                if (*p != ' ')
-                    idx_name[k++] = *p == ',' ? '_' : *p;
+            for (size_t i2 = 0; i2 < cols_len && k < sizeof(idx_name) - 1; i2++)
+                if (spec[i2] != ' ')
+                    idx_name[k++] = spec[i2] == ',' ? '_' : spec[i2];
             idx_name[k] = '\0';
-            rc |= buf_printf(out, "CREATE INDEX IF NOT EXISTS %s_by_%s ON %s (%s);\n", t->name,
-                             idx_name, t->name, t->indexes[x]);
+            rc |= buf_printf(out, "CREATE INDEX IF NOT EXISTS %s_by_%s ON %s (%.*s)%s;\n",
+                             t->name, idx_name, t->name, (int)cols_len, spec,
+                             where ? where : "");
         }
     }
     return rc ? -ENOMEM : 0;
@@ -303,8 +309,11 @@ int schema_markdown(struct buf *out)
         }
         if (t->indexes && t->indexes[0]) {
             rc |= buf_append_str(out, "\nIndexed by: ");
-            for (size_t x = 0; t->indexes[x]; x++)
-                rc |= buf_printf(out, "%s(%s)", x ? ", " : "", t->indexes[x]);
+            for (size_t x = 0; t->indexes[x]; x++) {
+                const char *where = strstr(t->indexes[x], " WHERE ");
+                int len = where ? (int)(where - t->indexes[x]) : (int)strlen(t->indexes[x]);
+                rc |= buf_printf(out, "%s(%.*s)", x ? ", " : "", len, t->indexes[x]);
+            }
             rc |= buf_append_str(out, ".\n");
         }
     }

@@ -12,6 +12,7 @@
 struct store;
 struct http_server;
 struct tasks_state;
+struct hunts_state;
 
 struct server_config {
     char *listen;            /* address to listen on */
@@ -39,6 +40,7 @@ struct server {
     struct store *store;
     struct http_server *http;
     struct tasks_state *tasks;
+    struct hunts_state *hunts;
 };
 
 /* Paths inside the data directory. */

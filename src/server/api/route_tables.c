@@ -7,11 +7,17 @@ extern const struct http_route core_routes[];
 extern const struct http_route task_routes[];
 extern const struct http_route logs_routes[];
 extern const struct http_route baseline_routes[];
+extern const struct http_route hunt_routes[];
+extern const struct http_route provenance_routes[];
+extern const struct http_route sweep_routes[];
 
 const struct http_route *const http_route_tables[] = {
     core_routes,
     task_routes,
     logs_routes,
     baseline_routes,
+    hunt_routes,
+    provenance_routes,
+    sweep_routes,
     NULL,
 };

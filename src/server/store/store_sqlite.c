@@ -770,6 +770,8 @@ sqlite3 *store_reader_get(struct store *st, struct vg_error *err)
     }
     sqlite3_busy_timeout(db, 5000);
     sqlite3_exec(db, "PRAGMA query_only=1", NULL, NULL, NULL);
+    /* load the schema before any authorizer is installed (loading it looks like a write) */
+    sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
     sqlite3_create_function(db, "vg_time", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                             fn_vg_time, NULL, NULL);
     sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
@@ -793,6 +795,7 @@ void store_reader_put(struct store *st, sqlite3 *db)
     sqlite3_close(db);
 }
 
+
 /* True when s holds only whitespace and SQL comments. */
 static bool only_trivia(const char *s)
 {
@@ -814,49 +817,75 @@ static bool only_trivia(const char *s)
     return true;
 }
 
+/* Prepare sql on a guarded read connection: one read-only statement over non-secret tables.
+ * On success *out is the statement and *dbout its connection (give both back with
+ * finish_guarded). */
+static int prepare_guarded(struct store *st, const char *sql, struct query_guard *g,
+                           sqlite3 **dbout, sqlite3_stmt **out, struct vg_error *err)
+{
+    sqlite3 *db = store_reader_get(st, err);
+    sqlite3_stmt *s = NULL;
+    const char *tail = NULL;
+    int rc = 0;
+    *out = NULL;
+    *dbout = NULL;
+    if (!db)
+        return -EIO;
+    sqlite3_set_authorizer(db, query_authorizer, g);
+    sqlite3_progress_handler(db, 1000, query_progress, g);
+    if (only_trivia(sql)) {
+        rc = vg_error_set(err, -EINVAL, "the query is empty");
+    } else if (sqlite3_prepare_v2(db, sql, -1, &s, &tail) != SQLITE_OK) {
+        if (g->denied[0])
+            rc = vg_error_set(err, -EPERM, "refused: %s", g->denied);
+        else if (g->timed_out)
+            rc = vg_error_set(err, -ETIMEDOUT, "the query exceeded its time limit while being "
+                                               "prepared");
+        else
+            rc = vg_error_set(err, -EINVAL, "SQL error: %s", sqlite3_errmsg(db));
+    } else if (!s) {
+        rc = vg_error_set(err, -EINVAL, "the query is empty");
+    } else if (tail && !only_trivia(tail)) {
+        rc = vg_error_set(err, -EINVAL,
+                          "only one statement per query is allowed (found more after \"%.40s\")",
+                          sql);
+    } else if (!sqlite3_stmt_readonly(s)) {
+        rc = vg_error_set(err, -EPERM, "refused: only read-only SELECT statements are allowed");
+    }
+    if (rc) {
+        sqlite3_finalize(s);
+        store_reader_put(st, db);
+        return rc;
+    }
+    *out = s;
+    *dbout = db;
+    return 0;
+}
+
+int store_query_check(struct store *st, const char *sql, struct vg_error *err)
+{
+    struct query_guard g = {.deadline_ns = time_mono_ns() + 5000000000ull};
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    int rc = prepare_guarded(st, sql, &g, &db, &s, err);
+    if (!rc) {
+        sqlite3_finalize(s);
+        store_reader_put(st, db);
+    }
+    return rc;
+}
+
 int store_query(struct store *st, const char *sql, const struct query_limits *lim,
                 json_t **result, struct vg_error *err)
 {
     uint64_t start = time_mono_ns();
     struct query_guard g = {.deadline_ns = start + lim->timeout_ms * 1000000ull};
-    sqlite3 *db = store_reader_get(st, err);
-    if (!db)
-        return -EIO;
-    sqlite3_set_authorizer(db, query_authorizer, &g);
-    sqlite3_progress_handler(db, 1000, query_progress, &g);
-
+    sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
-    const char *tail = NULL;
-    int rc = 0;
     json_t *rows = NULL, *cols = NULL;
-    if (only_trivia(sql)) {
-        rc = vg_error_set(err, -EINVAL, "the query is empty");
-        goto cleanup;
-    }
-    if (sqlite3_prepare_v2(db, sql, -1, &s, &tail) != SQLITE_OK) {
-        if (g.denied[0])
-            rc = vg_error_set(err, -EPERM, "refused: %s", g.denied);
-        else if (g.timed_out)
-            rc = vg_error_set(err, -ETIMEDOUT, "the query exceeded the time limit of %" PRIu64
-                              " ms while being prepared", lim->timeout_ms);
-        else
-            rc = vg_error_set(err, -EINVAL, "SQL error: %s", sqlite3_errmsg(db));
-        goto cleanup;
-    }
-    if (!s) {
-        rc = vg_error_set(err, -EINVAL, "the query is empty");
-        goto cleanup;
-    }
-    if (tail && !only_trivia(tail)) {
-        rc = vg_error_set(err, -EINVAL,
-                          "only one statement per query is allowed (found more after \"%.40s\")",
-                          sql);
-        goto cleanup;
-    }
-    if (!sqlite3_stmt_readonly(s)) {
-        rc = vg_error_set(err, -EPERM, "refused: only read-only SELECT statements are allowed");
-        goto cleanup;
-    }
+    int rc = prepare_guarded(st, sql, &g, &db, &s, err);
+    if (rc)
+        return rc;
     int ncol = sqlite3_column_count(s);
     cols = json_array();
     rows = json_array();
