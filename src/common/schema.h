@@ -31,6 +31,7 @@ enum table_id {
     TBL_NETWORK_EVENTS = 10,
     TBL_FILE_EVENTS = 11,
     TBL_KERNEL_EVENTS = 12,
+    TBL_ALERTS = 70,
     TBL_MAX_ID
 };
 
