@@ -367,7 +367,10 @@ static int load_yaml(struct engine *eng, const char *text, size_t len, const cha
             engine_report(eng, name, "", "document", "document %d is not a map", docno);
             eng->rules_skipped++;
             rc = 0;
-        } else if (yaml_map_scalar(&doc, 1, "action", NULL)) {
+        } else if (yaml_map_scalar(&doc, 1, "action", NULL) &&
+                   (!strcmp(yaml_map_scalar(&doc, 1, "action", NULL), "global") ||
+                    !strcmp(yaml_map_scalar(&doc, 1, "action", NULL), "reset") ||
+                    !strcmp(yaml_map_scalar(&doc, 1, "action", NULL), "repeat"))) {
             engine_report(eng, name, yaml_map_scalar(&doc, 1, "id", NULL), "action",
                           "Sigma rule collections (action: global/reset/repeat) are not "
                           "supported: write each rule as its own document");
