@@ -12,18 +12,22 @@
 #include "common/util.h"
 #include "engine/engine_internal.h"
 
-#define DEDUP_MAX 4096
+#define DEDUP_MAX 4096   /* open windows kept; past that the oldest found is closed early */
+#define DEDUP_SLOTS 8192 /* hash table slots (power of two, twice DEDUP_MAX) */
 
 struct dedup_entry {
+    uint64_t hash;        /* of the key; 0 = empty slot */
     char key[17];
     uint64_t until;       /* end of the window, ns */
     uint64_t count;
     struct event *alert;  /* the first alert, for the update */
 };
 
+/* Open addressing with linear probing and backward-shift deletion: O(1) per alert whatever
+ * the number of open windows. */
 struct dedup {
-    struct dedup_entry *e;
-    size_t n;
+    struct dedup_entry *slot;
+    size_t n, cursor;
     uint64_t last_flush;
 };
 
@@ -134,7 +138,7 @@ static struct event *build(struct engine *eng, const struct rule *r, const char 
     return a;
 }
 
-/* Emit an update for entry e (its count) and forget it. */
+/* Emit an update for entry e (its count) and forget its alert. */
 static void emit_update(struct dedup_entry *e, engine_alert_fn fn, void *ctx, int *emitted)
 {
     if (e->count > 1 && e->alert) {
@@ -154,6 +158,23 @@ static void emit_update(struct dedup_entry *e, engine_alert_fn fn, void *ctx, in
     e->alert = NULL;
 }
 
+/* Remove slot i, shifting the following entries of its probe run back. */
+static void slot_remove(struct dedup *d, size_t i)
+{
+    size_t mask = DEDUP_SLOTS - 1;
+    d->slot[i].hash = 0;
+    d->n--;
+    for (size_t j = (i + 1) & mask; d->slot[j].hash; j = (j + 1) & mask) {
+        size_t home = d->slot[j].hash & mask;
+        /* can the entry at j move to the hole at i? (i lies cyclically in [home, j)) */
+        if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+            d->slot[i] = d->slot[j];
+            d->slot[j].hash = 0;
+            i = j;
+        }
+    }
+}
+
 int alert_emit(struct engine *eng, struct rule *r, const char *trigger_json, uint64_t seq,
                engine_alert_fn fn, void *ctx)
 {
@@ -161,13 +182,18 @@ int alert_emit(struct engine *eng, struct rule *r, const char *trigger_json, uin
     if (!eng->dedup && !(eng->dedup = calloc(1, sizeof(*eng->dedup))))
         return -ENOMEM;
     struct dedup *d = eng->dedup;
+    if (!d->slot && !(d->slot = calloc(DEDUP_SLOTS, sizeof(*d->slot))))
+        return -ENOMEM;
     char key[17];
     dedup_key(eng, r, key);
+    uint64_t h = strtoull(key, NULL, 16);
+    h = h ? h : 1;
     uint64_t now = eng->ev->time_ns;
     int emitted = 0;
-    for (size_t i = 0; i < d->n; i++) {
-        struct dedup_entry *e = &d->e[i];
-        if (strcmp(e->key, key))
+    size_t mask = DEDUP_SLOTS - 1, i;
+    for (i = h & mask; d->slot[i].hash; i = (i + 1) & mask) {
+        struct dedup_entry *e = &d->slot[i];
+        if (e->hash != h || strcmp(e->key, key))
             continue;
         if (now < e->until) {
             e->count++;
@@ -175,31 +201,34 @@ int alert_emit(struct engine *eng, struct rule *r, const char *trigger_json, uin
             return 0;
         }
         emit_update(e, fn, ctx, &emitted);
-        d->e[i] = d->e[--d->n];
+        slot_remove(d, i);
         break;
     }
     struct event *a = build(eng, r, trigger_json, key);
     if (!a)
         return -ENOMEM;
-    if (d->n == DEDUP_MAX) { /* full: close the window that ends first */
-        size_t first = 0;
-        for (size_t i = 1; i < d->n; i++)
-            if (d->e[i].until < d->e[first].until)
-                first = i;
-        emit_update(&d->e[first], fn, ctx, &emitted);
-        d->e[first] = d->e[--d->n];
+    while (d->n >= DEDUP_MAX) { /* full: close a window early (an expired one when found) */
+        size_t best = SIZE_MAX;
+        for (size_t k = 0; k < 64 && best == SIZE_MAX; k++) {
+            size_t c = (d->cursor + k) & mask;
+            if (d->slot[c].hash && d->slot[c].until <= now)
+                best = c;
+        }
+        for (; best == SIZE_MAX; d->cursor = (d->cursor + 1) & mask)
+            if (d->slot[d->cursor].hash)
+                best = d->cursor;
+        emit_update(&d->slot[best], fn, ctx, &emitted);
+        slot_remove(d, best);
     }
-    if (!d->e && !(d->e = calloc(DEDUP_MAX, sizeof(*d->e)))) {
-        event_free(a);
-        return -ENOMEM;
-    }
-    struct dedup_entry *e = &d->e[d->n];
+    for (i = h & mask; d->slot[i].hash; i = (i + 1) & mask)
+        ;
+    struct dedup_entry *e = &d->slot[i];
+    e->hash = h;
     memcpy(e->key, key, sizeof(e->key));
     e->until = now + r->dedup_window_ns;
     e->count = 1;
     e->alert = event_clone(a);
-    if (e->alert)
-        d->n++;
+    d->n++;
     eng->alerts++;
     fn(ctx, a);
     return emitted + 1;
@@ -208,14 +237,14 @@ int alert_emit(struct engine *eng, struct rule *r, const char *trigger_json, uin
 int dedup_flush(struct engine *eng, uint64_t now_ns, engine_alert_fn fn, void *ctx)
 {
     struct dedup *d = eng->dedup;
-    if (!d || now_ns - d->last_flush < 1000000000ull)
+    if (!d || !d->slot || now_ns - d->last_flush < 1000000000ull)
         return 0;
     d->last_flush = now_ns;
     int emitted = 0;
-    for (size_t i = 0; i < d->n;) {
-        if (now_ns >= d->e[i].until) {
-            emit_update(&d->e[i], fn, ctx, &emitted);
-            d->e[i] = d->e[--d->n];
+    for (size_t i = 0; i < DEDUP_SLOTS;) {
+        if (d->slot[i].hash && now_ns >= d->slot[i].until) {
+            emit_update(&d->slot[i], fn, ctx, &emitted);
+            slot_remove(d, i); /* an entry may have moved into i: look at it again */
         } else {
             i++;
         }
@@ -233,9 +262,10 @@ void dedup_free(struct engine *eng)
     struct dedup *d = eng->dedup;
     if (!d)
         return;
-    for (size_t i = 0; i < d->n; i++)
-        event_free(d->e[i].alert);
-    free(d->e);
+    for (size_t i = 0; d->slot && i < DEDUP_SLOTS; i++)
+        if (d->slot[i].hash)
+            event_free(d->slot[i].alert);
+    free(d->slot);
     free(d);
     eng->dedup = NULL;
 }

@@ -9,6 +9,16 @@
 
 #include "engine/engine_internal.h"
 
+/* A regex with a large bounded repeat (x{200,}) costs vectorscan work on every byte of every
+ * value; evaluated lazily (PCRE2, only when the rest of its rule matched) it costs nothing. */
+static bool large_repeat(const char *re)
+{
+    for (const char *q = re; (q = strchr(q, '{')); q++)
+        if (atoi(q + 1) >= 32)
+            return true;
+    return false;
+}
+
 static bool can_be_fast(const struct pred *p)
 {
     if (p->scope != SCOPE_EVENT || !p->field)
@@ -16,8 +26,10 @@ static bool can_be_fast(const struct pred *p)
     switch (p->op) {
     case OP_EQ: case OP_CONTAINS: case OP_STARTSWITH: case OP_ENDSWITH:
         return p->len > 0;
-    case OP_GLOB: case OP_RE:
+    case OP_GLOB:
         return true;
+    case OP_RE:
+        return !large_repeat(p->value);
     default:
         return false;
     }
