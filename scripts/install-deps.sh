@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
     libsqlite3-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
     libjansson-dev libzstd-dev libyaml-dev libcrypt-dev ca-certificates curl
-    libvectorscan-dev libpcre2-dev libyara-dev)
+    libvectorscan-dev libpcre2-dev libyara-dev libcsv-dev)
 test_pkgs=(openssl curl python3 bc iproute2 procps psmisc)
 
 want=()

@@ -100,6 +100,10 @@ static void dedup_key(struct engine *eng, const struct rule *r, char out[17])
         buf_putc(&b, 0x1f);
         buf_append_str(&b, engine_key_value(eng, f[i], tmp, sizeof(tmp)));
     }
+    if (eng->indicator) {
+        buf_putc(&b, 0x1f);
+        buf_append_str(&b, eng->indicator);
+    }
     char hex[65];
     sha256_hex(b.data ? b.data : (const uint8_t *)"", b.len, hex);
     memcpy(out, hex, 16);
@@ -127,6 +131,8 @@ static struct event *build(struct engine *eng, const struct rule *r, const char 
     rc = rc ? rc : event_add_str(a, FLD_TRIGGER_EVENTS, trig ? trig : "[]");
     if (!rc && r->description)
         rc = event_add_str(a, FLD_MESSAGE, r->description);
+    if (!rc && eng->indicator)
+        rc = event_add_str(a, FLD_INDICATOR, eng->indicator);
     for (size_t i = 0; i < ARRAY_SIZE(copied) && !rc; i++)
         rc = copy_field(a, ev, copied[i]);
     if (!rc)

@@ -37,6 +37,7 @@ void engine_free(struct engine *eng)
         return;
     compile_free(eng);
     dedup_free(eng);
+    ioc_free(eng);
     for (size_t i = 0; i < eng->npreds; i++)
         pred_free(&eng->preds[i]);
     for (size_t i = 0; i < eng->nrules; i++) {
@@ -504,6 +505,8 @@ void engine_get_stats(const struct engine *eng, struct engine_stats *st)
 {
     memset(st, 0, sizeof(*st));
     st->rules = eng->nrules;
+    for (size_t i = 0; i < eng->nrules; i++)
+        st->rules -= !strcmp(eng->rules[i].source, "ioc"); /* the feeds' pseudo-rules */
     st->rules_skipped = eng->rules_skipped;
     st->predicates = eng->npreds;
     for (size_t i = 0; i < eng->npreds; i++)

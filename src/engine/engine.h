@@ -65,6 +65,16 @@ int engine_load_path(struct engine *eng, const char *path, struct vg_error *err)
 int engine_load_text(struct engine *eng, const char *text, size_t len, const char *name,
                      struct vg_error *err);
 
+/* Load an indicator feed: CSV rows `type,value[,description]` (types sha256, ip, cidr, domain),
+ * a STIX 2.1 bundle (indicator objects with STIX patterns) or a MISP event export (JSON).
+ * Matched against process events' exe_sha256 and network events' dst_ip (addresses and
+ * networks) and dns_query (the name or a parent domain). Entries that cannot be used are
+ * reported. Returns the number of indicators added, or -errno (err). May be called after
+ * engine_compile (feeds are updated while the engine runs, from the thread that matches). */
+int engine_load_ioc_path(struct engine *eng, const char *path, struct vg_error *err);
+int engine_load_ioc_text(struct engine *eng, const char *text, size_t len, const char *name,
+                         struct vg_error *err);
+
 /* Build the matchers. 0, or -errno (err says which database could not be built). After this
  * rules cannot be added; engine_match may be called. */
 int engine_compile(struct engine *eng, struct vg_error *err);

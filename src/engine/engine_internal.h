@@ -162,7 +162,9 @@ struct engine {
     void *ancestry_ctx;
     void *anc_json;       /* the default provider's parsed JSON (json_t) */
 
-    struct dedup *dedup;  /* dedup.c */
+    struct dedup *dedup;  /* alert.c */
+    struct ioc *ioc;      /* ioc.c: indicator feeds, NULL when none */
+    const char *indicator; /* the IOC value behind the alert being built */
     char unmapped[1024];
     uint64_t events, alerts, suppressed;
 };
@@ -270,6 +272,9 @@ int alert_emit(struct engine *eng, struct rule *r, const char *trigger_json, uin
                engine_alert_fn fn, void *ctx);
 int dedup_flush(struct engine *eng, uint64_t now_ns, engine_alert_fn fn, void *ctx);
 void dedup_free(struct engine *eng);
+/* Match the current event against the indicator feeds; returns alerts emitted. */
+int ioc_match(struct engine *eng, uint64_t seq, engine_alert_fn fn, void *ctx);
+void ioc_free(struct engine *eng);
 /* The JSON {seq, table, action, time, entity_id} of the current event (caller frees). */
 char *trigger_json_current(struct engine *eng, uint64_t seq);
 /* The value of a field of the current event for keys ("" when absent). */

@@ -120,8 +120,16 @@ int engine_match(struct engine *eng, const struct event *ev, uint64_t seq, engin
     if (!eng->compiled || ev->table >= TBL_MAX_ID)
         return 0;
     const struct table_plan *plan = &eng->plans[ev->table];
-    if (!plan->nbuckets)
-        return 0;
+    int alerts = 0;
+    if (eng->ioc) {
+        eng->ev = ev;
+        eng->nanc = -1;
+        alerts += ioc_match(eng, seq, alert_fn, ctx);
+    }
+    if (!plan->nbuckets) {
+        eng->ev = NULL;
+        return alerts;
+    }
     const struct action_bucket *b = &plan->buckets[0];
     for (size_t i = 1; i < plan->nbuckets; i++)
         if (!strcmp(plan->buckets[i].action, ev->action)) {
@@ -143,7 +151,6 @@ int engine_match(struct engine *eng, const struct event *ev, uint64_t seq, engin
     }
     for (size_t i = 0; i < b->nalways; i++)
         add_candidate(eng, b->always[i]);
-    int alerts = 0;
     for (size_t i = 0; i < eng->ncand; i++) {
         const struct step *st = &eng->steps[eng->cand[i]];
         if (!cond_eval(eng, st->root))

@@ -21,7 +21,7 @@ wait_for 30 "the detection engine loaded" grep -q "detect: [0-9]* rules loaded" 
 sleep 1
 log "running $SCENARIO"
 bash "$SCEN_DIR/$SCENARIO" > "$T/scenario.out" 2>&1 || fail "scenario failed: $(tail -5 "$T/scenario.out")"
-grep -q "^scenario .* done" "$T/scenario.out" || fail "the scenario did not finish"
+grep -q "scenario .* done" "$T/scenario.out" || fail "the scenario did not finish: $(tail -c 600 "$T/scenario.out" 2>&1)"
 show_alerts() {
     q "select rule_id, severity, technique, exe, cmdline, trigger_events from alerts where agent_id='$ID'" > "$T/alerts.json" || true
     log "alerts: $(cut -c1-240 "$T/alerts.json" | head -20)"

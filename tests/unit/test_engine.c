@@ -312,5 +312,54 @@ static void test_project_rules(void)
     engine_free(e);
 }
 
+static void test_ioc(void)
+{
+    struct got g = {0};
+    struct engine_options opt = {.report = on_report, .report_ctx = &g};
+    struct engine *e = NULL;
+    struct vg_error err = {{0}};
+    CHECK_EQ_INT(engine_new(&opt, &e, &err), 0);
+    CHECK_EQ_INT(engine_compile(e, &err), 0);
+    const char *csv = "type,value,description\n# comment\n"
+                      "sha256,E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855,empty\n"
+                      "ip,203.0.113.7\ncidr,198.51.100.0/24\ndomain,evil.example\nbogus,xyz\n\"quoted, x\",1\n";
+    CHECK_EQ_INT(engine_load_ioc_text(e, csv, strlen(csv), "feed.csv", &err), 4);
+    CHECK(g.reports >= 1);
+    const char *stix = "{\"type\":\"bundle\",\"objects\":[{\"type\":\"indicator\",\"pattern_type\":\"stix\","
+                       "\"pattern\":\"[ipv4-addr:value = '192.0.2.9'] OR [domain-name:value = 'c2.example']\"}]}";
+    CHECK_EQ_INT(engine_load_ioc_text(e, stix, strlen(stix), "bundle.json", &err), 2);
+    const char *misp = "{\"Event\":{\"info\":\"x\",\"Attribute\":[{\"type\":\"ip-dst|port\",\"value\":\"192.0.2.50|443\"}],"
+                       "\"Object\":[{\"Attribute\":[{\"type\":\"hostname\",\"value\":\"pool.miner.example\"}]}]}}";
+    CHECK_EQ_INT(engine_load_ioc_text(e, misp, strlen(misp), "misp.json", &err), 2);
+    CHECK(engine_load_ioc_text(e, "{\"x\":1}", 7, "bad.json", &err) < 0);
+    struct {
+        int table;
+        int field;
+        const char *value;
+        int want;
+    } cases[] = {
+        {TBL_PROCESS_EVENTS, FLD_EXE_SHA256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 1},
+        {TBL_NETWORK_EVENTS, FLD_DST_IP, "203.0.113.7", 1},
+        {TBL_NETWORK_EVENTS, FLD_DST_IP, "198.51.100.200", 1},
+        {TBL_NETWORK_EVENTS, FLD_DST_IP, "198.51.101.1", 0},
+        {TBL_NETWORK_EVENTS, FLD_DST_IP, "192.0.2.9", 1},
+        {TBL_NETWORK_EVENTS, FLD_DST_IP, "192.0.2.50", 1},
+        {TBL_NETWORK_EVENTS, FLD_DNS_QUERY, "www.evil.example", 1},
+        {TBL_NETWORK_EVENTS, FLD_DNS_QUERY, "notevil.example", 0},
+        {TBL_NETWORK_EVENTS, FLD_DNS_QUERY, "pool.miner.example", 1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct event *ev = event_new((enum table_id)cases[i].table, cases[i].table == TBL_PROCESS_EVENTS ? "exec" : "connect");
+        event_add_str(ev, (enum field_id)cases[i].field, cases[i].value);
+        g.n = 0;
+        engine_match(e, ev, 1, on_alert, &g);
+        if (g.n != cases[i].want)
+            fprintf(stderr, "ioc %s: %d\n", cases[i].value, g.n);
+        CHECK_EQ_INT(g.n, cases[i].want);
+        event_free(ev);
+    }
+    engine_free(e);
+}
+
 TEST_MAIN(TEST(test_modifiers), TEST(test_cidr), TEST(test_conditions), TEST(test_native),
-          TEST(test_sigma_dev), TEST(test_project_rules))
+          TEST(test_sigma_dev), TEST(test_project_rules), TEST(test_ioc))

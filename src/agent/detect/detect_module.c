@@ -24,6 +24,7 @@
 struct detect_config {
     bool enabled;
     struct config_list rules;
+    struct config_list ioc;
     uint64_t dedup_window;
 };
 
@@ -32,6 +33,8 @@ static const struct config_option detect_options[] = {
      "Run the detection engine on every event"},
     {"rules", CFG_LIST, VIGIL_RULES_DIR, offsetof(struct detect_config, rules),
      "Rule files or folders (Sigma and native YAML, searched recursively)"},
+    {"ioc", CFG_LIST, NULL, offsetof(struct detect_config, ioc),
+     "Indicator feeds: CSV (type,value[,description]), STIX 2.1 bundles, MISP event JSON"},
     {"dedup_window", CFG_DURATION, "5m", offsetof(struct detect_config, dedup_window),
      "Repeats of an alert within this window are counted into one (rules may say otherwise)"},
     {NULL, CFG_STR, NULL, 0, NULL},
@@ -142,6 +145,14 @@ static int detect_start(const struct agent_module_ctx *ctx, const void *config, 
     }
     if ((rc = engine_compile(d->eng, err)))
         goto fail;
+    for (size_t i = 0; i < cfg->ioc.count; i++) {
+        rc = engine_load_ioc_path(d->eng, cfg->ioc.items[i], err);
+        if (rc < 0)
+            log_warn("detect: %s", vg_error_str(err, rc)); /* the other feeds still load */
+        else
+            log_info("detect: %d indicators from %s", rc, cfg->ioc.items[i]);
+        rc = 0;
+    }
     struct engine_stats st;
     engine_get_stats(d->eng, &st);
     d->rules = st.rules;
