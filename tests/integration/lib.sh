@@ -3,7 +3,7 @@
 # Source it from a test; tests run as root (eBPF) and exit 0 on success.
 #
 # Environment: VIGIL_BIN, the build directory holding src/server/vigil-server,
-# src/agent/vigil-agent and src/cli/vigil (set by ctest).
+# src/agent/vigil-agent and src/cli/vigil (set by ctest); VIGIL_TEST_TMP (optional).
 set -euo pipefail
 
 : "${VIGIL_BIN:?VIGIL_BIN must point at the build directory}"
@@ -17,7 +17,10 @@ if [ "$(id -u)" != 0 ]; then
     echo "integration tests need root (eBPF, proc connector)"; exit 1
 fi
 
-T=$(mktemp -d /tmp/vigil-it.XXXXXX)
+# VIGIL_TEST_TMP: where test directories go (ctest: inside the build tree, away from /tmp, which
+# other work on a shared machine may clean)
+mkdir -p "${VIGIL_TEST_TMP:-/tmp}"
+T=$(mktemp -d "${VIGIL_TEST_TMP:-/tmp}/vigil-it.XXXXXX")
 chmod 755 "$T"
 SERVER_DIR="$T/server"
 SERVER_PID=""

@@ -8,7 +8,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
 server_init
 server_start
-agent_start a1 --set "detect.rules=$SRC/rules"
+agent_start a1 --set "detect.rules=$SRC/rules" --set "detect.yara=$SRC/rules/yara"
 wait_for 30 "agent enrolled" agent_enrolled a1
 ID=$(agent_id a1)
 wait_for 30 "the detection engine loaded" grep -q "detect: [0-9]* rules loaded" "$T/a1.log"

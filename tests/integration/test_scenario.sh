@@ -14,7 +14,7 @@ SCEN_DIR=${VIGIL_SCENARIOS:-$SRC/../shared/scenarios}
 
 server_init
 server_start
-agent_start a1 --set "detect.rules=$SRC/rules"
+agent_start a1 --set "detect.rules=$SRC/rules" --set "detect.yara=$SRC/rules/yara"
 wait_for 30 "agent enrolled" agent_enrolled a1
 ID=$(agent_id a1)
 wait_for 30 "the detection engine loaded" grep -q "detect: [0-9]* rules loaded" "$T/a1.log"
@@ -27,7 +27,7 @@ show_alerts() {
     log "alerts: $(cut -c1-240 "$T/alerts.json" | head -20)"
 }
 for want in "$@"; do
-    IFS=: read -r RULE TECH EXE <<< "$want"
+    EXE=${want##*:}; rest=${want%:*}; TECH=${rest##*:}; RULE=${rest%:*} # the rule id may hold ':'
     SQL="select count(*) from alerts where agent_id='$ID' and rule_id='$RULE' and action='alert'
          and (','||technique||',') like '%,$TECH,%' and (exe like '$EXE' or parent_exe like '$EXE')
          and entity_id != '' and trigger_events like '[{%'"

