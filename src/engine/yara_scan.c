@@ -142,7 +142,8 @@ int yara_set_load(const char *path, engine_report_fn report, void *report_ctx,
             *out = ys;
         }
     }
-    yr_compiler_destroy(comp);
+    if (comp) /* libyara's destructor is not NULL-safe */
+        yr_compiler_destroy(comp);
     if (!*out)
         yr_finalize();
 cleanup:
