@@ -40,16 +40,8 @@ void engine_free(struct engine *eng)
     ioc_free(eng);
     for (size_t i = 0; i < eng->npreds; i++)
         pred_free(&eng->preds[i]);
-    for (size_t i = 0; i < eng->nrules; i++) {
-        struct rule *r = &eng->rules[i];
-        free(r->id);
-        free(r->title);
-        free(r->file);
-        free(r->description);
-        free(r->tactic);
-        free(r->technique);
-        state_free(r);
-    }
+    for (size_t i = 0; i < eng->nrules; i++)
+        rule_free_strings(&eng->rules[i]);
     free(eng->preds);
     free(eng->nodes);
     free(eng->kids);
@@ -105,6 +97,18 @@ int64_t engine_add_rule(struct engine *eng, const struct rule *r)
         return -ENOMEM;
     eng->rules[eng->nrules] = *r;
     return (int64_t)eng->nrules++;
+}
+
+void rule_free_strings(struct rule *r)
+{
+    free(r->id);
+    free(r->title);
+    free(r->file);
+    free(r->description);
+    free(r->tactic);
+    free(r->technique);
+    state_free(r);
+    memset(r, 0, sizeof(*r));
 }
 
 int64_t engine_add_step(struct engine *eng, uint32_t ri, uint16_t table, const char *actions,

@@ -233,6 +233,8 @@ int native_load_doc(struct engine *eng, struct yaml_document_s *doc, const char 
 int rule_meta(struct engine *eng, struct yaml_document_s *doc, int root, struct rule *r,
               struct vg_error *err);
 int64_t engine_add_rule(struct engine *eng, const struct rule *r);
+/* Free a rule's strings and state and zero it (a rule that was not added, or at the end). */
+void rule_free_strings(struct rule *r);
 /* Add a step (table, comma-separated actions or "", condition root) to the rule being built
  * (rule index ri). Returns its index or -ENOMEM / -E2BIG. */
 int64_t engine_add_step(struct engine *eng, uint32_t ri, uint16_t table, const char *actions,

@@ -330,7 +330,7 @@ static int ioc_rules(struct engine *eng)
         r.file = strdup("indicator feeds");
         int64_t i = (r.id && r.title && r.technique && r.tactic && r.file) ? engine_add_rule(eng, &r) : -ENOMEM;
         if (i < 0) {
-            free(r.id), free(r.title), free(r.technique), free(r.tactic), free(r.file);
+            rule_free_strings(&r);
             return -ENOMEM;
         }
         *out[k] = (uint32_t)i;

@@ -106,17 +106,6 @@ static int table_of(struct nctx *n, int map, const char *where, uint16_t *table)
     return 0;
 }
 
-static void rule_strings_free(struct rule *r)
-{
-    free(r->id);
-    free(r->title);
-    free(r->description);
-    free(r->tactic);
-    free(r->technique);
-    free(r->file);
-    memset(r, 0, sizeof(*r));
-}
-
 int native_load_doc(struct engine *eng, yaml_document_t *doc, const char *file)
 {
     size_t np = eng->npreds, nn = eng->nnodes, nk = eng->nkids, ns = eng->nsteps;
@@ -241,10 +230,10 @@ int native_load_doc(struct engine *eng, yaml_document_t *doc, const char *file)
 fail:
     if (rc == -ENOMEM) {
         engine_truncate(eng, np, nn, nk, ns);
-        rule_strings_free(&r);
+        rule_free_strings(&r);
         return -ENOMEM;
     }
     engine_reject(eng, file, r.id ? r.id : id, &err, np, nn, nk, ns);
-    rule_strings_free(&r);
+    rule_free_strings(&r);
     return 0;
 }

@@ -8,16 +8,6 @@
 
 #include "engine/engine_internal.h"
 
-static void rule_strings_free(struct rule *r)
-{
-    free(r->id);
-    free(r->title);
-    free(r->description);
-    free(r->tactic);
-    free(r->technique);
-    memset(r, 0, sizeof(*r));
-}
-
 int sigma_load_doc(struct engine *eng, yaml_document_t *doc, const char *file)
 {
     size_t np = eng->npreds, nn = eng->nnodes, nk = eng->nkids, ns = eng->nsteps;
@@ -73,17 +63,15 @@ int sigma_load_doc(struct engine *eng, yaml_document_t *doc, const char *file)
     r.nsteps = 1;
     r.dedup_window_ns = eng->opt.dedup_window_ns;
     if (!r.file || engine_add_step(eng, (uint32_t)eng->nrules, (uint16_t)t->id, m->actions,
-                                   (uint32_t)root) < 0 || engine_add_rule(eng, &r) < 0) {
-        free(r.file);
+                                   (uint32_t)root) < 0 || engine_add_rule(eng, &r) < 0)
         goto nomem;
-    }
     return 1;
 reject:
     engine_reject(eng, file, r.id ? r.id : id, &err, np, nn, nk, ns);
-    rule_strings_free(&r);
+    rule_free_strings(&r);
     return 0;
 nomem:
     engine_truncate(eng, np, nn, nk, ns);
-    rule_strings_free(&r);
+    rule_free_strings(&r);
     return -ENOMEM;
 }

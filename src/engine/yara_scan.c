@@ -3,10 +3,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yara.h>
 
 #include "common/util.h"
@@ -198,18 +200,12 @@ static int on_scan(YR_SCAN_CONTEXT *context, int message, void *data, void *user
 int yara_set_scan_file(struct yara_set *ys, const char *path, size_t max_bytes, yara_match_fn fn,
                        void *ctx, struct vg_error *err)
 {
-    struct stat st;
-    if (stat(path, &st) < 0)
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
         return vg_error_set(err, -errno, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return vg_error_set(err, -EINVAL, "%s: not a regular file", path);
-    if ((size_t)st.st_size > max_bytes)
-        return vg_error_set(err, -EFBIG, "%s: larger than %zu bytes, not scanned", path, max_bytes);
-    struct scan_ctx s = {fn, ctx, 0};
-    int rc = yr_rules_scan_file(ys->rules, path, SCAN_FLAGS_FAST_MODE, on_scan, &s, YARA_SCAN_TIMEOUT_S);
-    if (rc != ERROR_SUCCESS)
-        return vg_error_set(err, -EIO, "%s: YARA scan failed (libyara error %d)", path, rc);
-    return s.matches;
+    int rc = yara_set_scan_fd(ys, fd, path, max_bytes, fn, ctx, err);
+    close(fd);
+    return rc;
 }
 
 int yara_set_scan_fd(struct yara_set *ys, int fd, const char *path, size_t max_bytes,
