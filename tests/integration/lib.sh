@@ -107,6 +107,17 @@ agent_kill9() {
     unset "AGENT_PIDS[$1]"
 }
 
+# start_with_rules NAME: a server and an agent NAME running the project's rules (rules/), once
+# enrolled and with its detection engine loaded
+start_with_rules() {
+    local src; src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    server_init
+    server_start
+    agent_start "$1" --set "detect.rules=$src/rules" --set "detect.yara=$src/rules/yara"
+    wait_for 30 "agent enrolled" agent_enrolled "$1"
+    wait_for 30 "the detection engine loaded" grep -q "detect: [0-9]* rules loaded" "$T/$1.log"
+}
+
 # q SQL: rows as JSON lines
 q() { "$CLI_BIN" --credentials "$CRED" query --json "$1"; }
 # q1 SQL: the single value of a one-row one-column result

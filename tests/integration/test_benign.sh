@@ -6,12 +6,8 @@
 source "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
-server_init
-server_start
-agent_start a1 --set "detect.rules=$SRC/rules" --set "detect.yara=$SRC/rules/yara"
-wait_for 30 "agent enrolled" agent_enrolled a1
+start_with_rules a1
 ID=$(agent_id a1)
-wait_for 30 "the detection engine loaded" grep -q "detect: [0-9]* rules loaded" "$T/a1.log"
 
 W="$T/vigil-benign-work"
 mkdir -p "$W/proj"

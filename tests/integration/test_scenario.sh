@@ -12,12 +12,8 @@ SCEN_DIR=${VIGIL_SCENARIOS:-$SRC/../shared/scenarios}
 [ -f "$SCEN_DIR/$SCENARIO" ] || SCEN_DIR=/work/shared/scenarios
 [ -f "$SCEN_DIR/$SCENARIO" ] || fail "scenario $SCENARIO not found (set VIGIL_SCENARIOS)"
 
-server_init
-server_start
-agent_start a1 --set "detect.rules=$SRC/rules" --set "detect.yara=$SRC/rules/yara"
-wait_for 30 "agent enrolled" agent_enrolled a1
+start_with_rules a1
 ID=$(agent_id a1)
-wait_for 30 "the detection engine loaded" grep -q "detect: [0-9]* rules loaded" "$T/a1.log"
 sleep 1
 log "running $SCENARIO"
 bash "$SCEN_DIR/$SCENARIO" > "$T/scenario.out" 2>&1 || fail "scenario failed: $(tail -5 "$T/scenario.out")"
