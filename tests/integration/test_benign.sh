@@ -4,7 +4,6 @@
 # (when the archive is reachable), and running unit tests of this tree. Only alerts on the
 # workload's own processes count (other work on the machine may alert: it is not ours).
 source "$(dirname "$0")/lib.sh"
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
 start_with_rules a1
 ID=$(agent_id a1)
