@@ -245,8 +245,11 @@ void dyara_offer(struct dyara *y, const struct event *ev, uint64_t seq)
     if (fd < 0) {
         if (full)
             atomic_fetch_add(&y->dropped, 1);
+        else
+            log_debug("detect: YARA cannot open %s: %s", path, strerror(errno));
         return;
     }
+    log_debug("detect: YARA queued %s", path);
     char *p = strdup(path);
     struct event *copy = event_clone(ev);
     if (copy)
