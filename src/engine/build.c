@@ -467,7 +467,7 @@ static int load_path(struct engine *eng, const char *path, int depth, struct vg_
         n++;
     }
     closedir(d);
-    if (!rc)
+    if (!rc && n > 1)
         qsort(names, n, sizeof(char *), cmp_str); /* the same order on every host */
     int loaded = 0;
     for (size_t i = 0; i < n && rc >= 0; i++) {
