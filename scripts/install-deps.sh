@@ -6,7 +6,8 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
     libsqlite3-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
-    libjansson-dev libzstd-dev libyaml-dev libcrypt-dev libpcre2-dev libsystemd-dev ca-certificates curl)
+    libjansson-dev libzstd-dev libyaml-dev libcrypt-dev libpcre2-dev libsystemd-dev ca-certificates curl
+    libvectorscan-dev libyara-dev libcsv-dev)
 test_pkgs=(openssl curl python3 bc iproute2 procps psmisc openssh-server openssh-client sshpass
     systemd lynis)
 # the benchmark (bench/): rsyslog's imfile read the same file for comparison

@@ -46,7 +46,8 @@ struct pipeline {
     pthread_t writer;
 
     struct processor processors[MAX_PROCESSORS];
-    size_t nprocessors;
+    _Atomic size_t nprocessors; /* published after the entry is written (added while running) */
+    pthread_mutex_t plock;      /* held by the writer while it runs processors on a batch */
     struct event *emitted[EMIT_MAX];
     size_t nemitted;
     /* trackers whose events were appended since the last successful commit */
@@ -70,6 +71,7 @@ int pipeline_new(struct spool *sp, size_t queue_cap, const char *boot_id, struct
     str_copy(p->boot_id, boot_id ? boot_id : "", sizeof(p->boot_id));
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->nonempty, NULL);
+    pthread_mutex_init(&p->plock, NULL);
     *out = p;
     return 0;
 }
@@ -77,9 +79,11 @@ int pipeline_new(struct spool *sp, size_t queue_cap, const char *boot_id, struct
 int pipeline_add_processor(struct pipeline *p, const char *name, pipeline_processor_fn fn,
                            void *ctx)
 {
-    if (p->running || p->nprocessors == MAX_PROCESSORS)
+    size_t n = atomic_load(&p->nprocessors);
+    if (n == MAX_PROCESSORS)
         return -EBUSY;
-    p->processors[p->nprocessors++] = (struct processor){name, fn, ctx};
+    p->processors[n] = (struct processor){name, fn, ctx};
+    atomic_store(&p->nprocessors, n + 1);
     return 0;
 }
 
@@ -146,6 +150,24 @@ void pipeline_emit(struct pipeline *p, struct event *ev)
     p->emitted[p->nemitted++] = ev;
 }
 
+void pipeline_remove_processor(struct pipeline *p, void *ctx)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->plock);
+    size_t n = atomic_load(&p->nprocessors);
+    for (size_t i = 0; i < n; i++) {
+        if (p->processors[i].ctx != ctx)
+            continue;
+        memmove(&p->processors[i], &p->processors[i + 1], (n - i - 1) * sizeof(p->processors[0]));
+        atomic_store(&p->nprocessors, n - 1);
+        break;
+    }
+    pthread_mutex_unlock(&p->plock);
+}
+
+uint64_t pipeline_next_seq(struct pipeline *p) { return spool_next_seq(p->spool); }
+
 /* Encode and append one event to the spool; returns its seq, 0 when it was not spooled. */
 static uint64_t spool_one(struct pipeline *p, struct event *ev, struct buf *enc)
 {
@@ -188,7 +210,8 @@ static void process_one(struct pipeline *p, struct qentry *q, struct buf *enc)
     p->nemitted = 0;
     bool keep = true;
     uint64_t seq = 0;
-    for (size_t i = 0; i < p->nprocessors && keep; i++)
+    size_t nproc = atomic_load(&p->nprocessors);
+    for (size_t i = 0; i < nproc && keep; i++)
         if (p->processors[i].fn(p->processors[i].ctx, p, ev) == 1)
             keep = false;
     if (keep)
@@ -248,8 +271,10 @@ static void *writer_main(void *arg)
         bool stop = p->stopping;
         pthread_mutex_unlock(&p->lock);
 
+        pthread_mutex_lock(&p->plock);
         for (size_t i = 0; i < n; i++)
             process_one(p, &batch[i], &enc);
+        pthread_mutex_unlock(&p->plock);
         if (n)
             commit(p);
         if (stop && n == 0)
@@ -292,6 +317,7 @@ void pipeline_free(struct pipeline *p)
         event_free(p->ring[(p->head + i) % p->cap].ev);
     free(p->ring);
     pthread_mutex_destroy(&p->lock);
+    pthread_mutex_destroy(&p->plock);
     pthread_cond_destroy(&p->nonempty);
     free(p);
 }

@@ -34,9 +34,16 @@ typedef int (*pipeline_processor_fn)(void *ctx, struct pipeline *p, struct event
  * events that lack one. */
 int pipeline_new(struct spool *sp, size_t queue_cap, const char *boot_id, struct pipeline **out,
                  struct vg_error *err);
-/* Register a processor (before pipeline_start). */
+/* Register a processor, before or after pipeline_start (a module registers its processor when
+ * it starts; events already past the writer are not seen by it). Processors stay registered
+ * until pipeline_remove_processor or pipeline_free.
+ * 0, or -EBUSY when MAX_PROCESSORS are registered. Not thread-safe against itself (modules
+ * start one after the other). */
 int pipeline_add_processor(struct pipeline *p, const char *name, pipeline_processor_fn fn,
                            void *ctx);
+/* Unregister the processor with this ctx; when it returns the writer no longer runs it, so a
+ * module may free ctx (it waits for the batch being processed). NULL-safe. */
+void pipeline_remove_processor(struct pipeline *p, void *ctx);
 int pipeline_start(struct pipeline *p);
 /* Stop accepting events, spool what is queued, join the writer. */
 void pipeline_stop(struct pipeline *p);
@@ -81,6 +88,9 @@ uint64_t pipeline_first_seq(const struct pipeline *p);
 
 /* From a processor only: spool ev right after the event being processed (ownership passes). */
 void pipeline_emit(struct pipeline *p, struct event *ev);
+/* From a processor only: the sequence number the event being processed will have in the spool
+ * (if no later processor drops it). Lets a detection name the events behind an alert. */
+uint64_t pipeline_next_seq(struct pipeline *p);
 
 struct pipeline_stats {
     uint64_t submitted;   /* events accepted into the queue */

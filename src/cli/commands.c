@@ -13,6 +13,7 @@ int cmd_sweep(struct cli *c, int argc, char **argv);
 int cmd_schema(struct cli *c, int argc, char **argv);
 int cmd_logs(struct cli *c, int argc, char **argv);
 int cmd_baseline(struct cli *c, int argc, char **argv);
+int cmd_rules(struct cli *c, int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"query", cmd_query, "run a read-only SQL query over the store"},
@@ -27,5 +28,6 @@ const struct cli_command cli_commands[] = {
     {"schema", cmd_schema, "print the event schema (Markdown)"},
     {"logs", cmd_logs, "logs search TEXT [--host H] [--file F] [--since 1h]: search log records"},
     {"baseline", cmd_baseline, "baseline scores per host and policy; --failed: failed checks"},
+    {"rules", cmd_rules, "rules check PATH...: load rule files or folders, report what cannot be used"},
     {NULL, NULL, NULL},
 };

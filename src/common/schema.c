@@ -65,7 +65,7 @@ static const char *const kernel_indexes[] = {"time", "entity_id", NULL};
     FLD_PID, FLD_MESSAGE
 
 static const enum field_id log_columns[] = {
-    LOG_CONTEXT, FLD_INODE, FLD_JOURNAL_CURSOR, FLD_SEVERITY, FLD_FACILITY, FLD_RAW, FLD_PARSER,
+    LOG_CONTEXT, FLD_INODE, FLD_JOURNAL_CURSOR, FLD_SYSLOG_SEVERITY, FLD_FACILITY, FLD_RAW, FLD_PARSER,
     FLD_LINE_LENGTH, FLD_LINE_TRUNCATED, FLD_LINE_ESCAPED, FLD_USER, FLD_CMDLINE, FLD_COMM,
     FLD_KERNEL_TIME, FLD_NONE,
 };
@@ -98,6 +98,14 @@ static const enum field_id audit_columns[] = {
     FLD_AUDIT_FIELDS, FLD_NONE,
 };
 static const char *const audit_indexes[] = {"time", "audit_serial", "audit_type, time", NULL};
+static const enum field_id alert_columns[] = {
+    FLD_RULE_ID, FLD_RULE_TITLE, FLD_RULE_SOURCE, FLD_SEVERITY, FLD_TACTIC, FLD_TECHNIQUE,
+    FLD_DEDUP_KEY, FLD_REPEAT_COUNT, FLD_MESSAGE, FLD_PID, FLD_PPID, FLD_ENTITY_ID,
+    FLD_PARENT_ENTITY_ID, FLD_EXE, FLD_PARENT_EXE, FLD_CMDLINE, FLD_PARENT_CMDLINE, FLD_UID,
+    FLD_EUID, FLD_USER, FLD_ANCESTRY, FLD_PATH, FLD_DST_IP, FLD_DST_PORT, FLD_INDICATOR,
+    FLD_EVENT_TABLE, FLD_TRIGGER_EVENTS, FLD_NONE,
+};
+static const char *const alert_indexes[] = {"time", "rule_id", "dedup_key", "entity_id", NULL};
 
 static const enum field_id agent_columns[] = {
     FLD_AGENT_VERSION, FLD_SENSORS, FLD_OS, FLD_KERNEL, FLD_SPOOL_PENDING, FLD_SPOOL_BYTES,
@@ -178,6 +186,13 @@ static const struct table_def tables[] = {
      "the record type in lower case: `syscall`, `execve`, `path`, `cwd`, `proctitle`, "
      "`user_login`, `user_auth`, `user_cmd`, `add_user`, ...",
      audit_columns, audit_indexes},
+    {TBL_ALERTS, "alerts",
+     "Detections by the rule engine on the agent (Sigma, native, IOC and YARA rules): which "
+     "rule, how severe, its ATT&CK tactic and technique, the process and its ancestry, and the "
+     "events behind it. Repeats of one alert (same dedup_key) within the rule's window are "
+     "counted, not repeated.",
+     "`alert` (the first time), `update` (the repeat count at the end of the window)",
+     alert_columns, alert_indexes},
     {TBL_AGENT_EVENTS, "agent_events",
      "The agent's own life: start, periodic status with its counters, and stop. The latest "
      "status of each agent is also kept in the `agents` table.",

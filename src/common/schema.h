@@ -39,6 +39,7 @@ enum table_id {
     TBL_BASELINE_CHECKS = 100,
     TBL_BASELINE_RUNS = 101,
     TBL_BASELINE_CHANGES = 102,
+    TBL_ALERTS = 70,
     TBL_MAX_ID
 };
 

@@ -3,7 +3,7 @@
 # Source it from a test; tests run as root (eBPF) and exit 0 on success.
 #
 # Environment: VIGIL_BIN, the build directory holding src/server/vigil-server,
-# src/agent/vigil-agent and src/cli/vigil (set by ctest).
+# src/agent/vigil-agent and src/cli/vigil (set by ctest); VIGIL_TEST_TMP (optional).
 set -euo pipefail
 
 : "${VIGIL_BIN:?VIGIL_BIN must point at the build directory}"
@@ -17,7 +17,10 @@ if [ "$(id -u)" != 0 ]; then
     echo "integration tests need root (eBPF, proc connector)"; exit 1
 fi
 
-T=$(mktemp -d /tmp/vigil-it.XXXXXX)
+# VIGIL_TEST_TMP: where test directories go (ctest: inside the build tree, away from /tmp, which
+# other work on a shared machine may clean)
+mkdir -p "${VIGIL_TEST_TMP:-/tmp}"
+T=$(mktemp -d "${VIGIL_TEST_TMP:-/tmp}/vigil-it.XXXXXX")
 chmod 755 "$T"
 SERVER_DIR="$T/server"
 SERVER_PID=""
@@ -102,6 +105,17 @@ agent_kill9() {
     kill -KILL "$pid"
     wait "$pid" 2>/dev/null || true
     unset "AGENT_PIDS[$1]"
+}
+
+# start_with_rules NAME: a server and an agent NAME running the project's rules (rules/), once
+# enrolled and with its detection engine loaded
+start_with_rules() {
+    local src; src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    server_init
+    server_start
+    agent_start "$1" --set "detect.rules=$src/rules" --set "detect.yara=$src/rules/yara"
+    wait_for 30 "agent enrolled" agent_enrolled "$1"
+    wait_for 30 "the detection engine loaded" grep -q "detect: [0-9]* rules loaded" "$T/$1.log"
 }
 
 # q SQL: rows as JSON lines

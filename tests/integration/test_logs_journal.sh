@@ -80,7 +80,7 @@ exact() {
 }
 wait_for 60 "every journal message exactly once, in order, through a kill -9" exact
 expect_eq "journal columns" "vgtest|5|1" \
-    "$(q1 "select program || '|' || severity || '|' || (journal_cursor <> '') from log_events where log_input = 'journal' and message = 'vigil-journal-$RUN n=1'")"
+    "$(q1 "select program || '|' || syslog_severity || '|' || (journal_cursor <> '') from log_events where log_input = 'journal' and message = 'vigil-journal-$RUN n=1'")"
 wait_for 30 "the sshd login failure from the journal" count_eq 1 \
     "select count(*) from login_events where action = 'login_failed' and user = 'root' and src_ip = '192.0.2.9' and src_port = 4242 and program = 'sshd' and log_input = 'journal'"
 finish

@@ -283,7 +283,7 @@ int logs_parse(struct log_parse_ctx *ctx, struct log_record *r, struct log_parse
     if (r->pid >= 0)
         event_add_int(line, FLD_PID, r->pid);
     if (r->severity >= 0)
-        event_add_int(line, FLD_SEVERITY, r->severity);
+        event_add_int(line, FLD_SYSLOG_SEVERITY, r->severity);
     if (r->facility >= 0)
         event_add_int(line, FLD_FACILITY, r->facility);
     if (r->msg != r->text || r->framed)
