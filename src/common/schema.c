@@ -95,7 +95,8 @@ static const enum field_id audit_columns[] = {
     FLD_LOG_INPUT, FLD_LOG_FILE, FLD_LOG_OFFSET, FLD_AUDIT_TYPE, FLD_AUDIT_SERIAL, FLD_AUDIT_KEY,
     FLD_SYSCALL, FLD_RESULT_CODE, FLD_PID, FLD_PPID, FLD_UID, FLD_EUID, FLD_AUID, FLD_SESSION_ID,
     FLD_USER, FLD_TTY, FLD_EXE, FLD_COMM, FLD_CMDLINE, FLD_CWD, FLD_PATH, FLD_SRC_IP,
-    FLD_AUDIT_FIELDS, FLD_NONE,
+    FLD_AUDIT_FIELDS, FLD_AUDIT_A0, FLD_AUDIT_A1, FLD_AUDIT_A2, FLD_AUDIT_A3, FLD_AUDIT_A4,
+    FLD_AUDIT_A5, FLD_AUDIT_A6, FLD_AUDIT_A7, FLD_AUDIT_NAMETYPE, FLD_NONE,
 };
 static const char *const audit_indexes[] = {"time", "audit_serial", "audit_type, time", NULL};
 static const enum field_id alert_columns[] = {

@@ -86,9 +86,22 @@ static const struct {
     {"SourcePort", NULL, "src_port"},
     {"Protocol", NULL, "protocol"},
     {"ImageLoaded", NULL, "path"},
-    /* auditd records (#5): the record's fields by their audit names */
+    /* auditd records (the log collector's audit_events): the record's fields by their audit
+     * names; exe, comm, euid, uid, auid, pid are the schema's own names */
     {"SYSCALL", "audit_events", "syscall"},
-    {"type", "audit_events", "record_type"},
+    {"syscall", "audit_events", "syscall"},
+    {"type", "audit_events", "audit_type"},
+    {"key", "audit_events", "audit_key"},
+    {"name", "audit_events", "path"},
+    {"nametype", "audit_events", "audit_nametype"},
+    {"a0", "audit_events", "audit_a0"},
+    {"a1", "audit_events", "audit_a1"},
+    {"a2", "audit_events", "audit_a2"},
+    {"a3", "audit_events", "audit_a3"},
+    {"a4", "audit_events", "audit_a4"},
+    {"a5", "audit_events", "audit_a5"},
+    {"a6", "audit_events", "audit_a6"},
+    {"a7", "audit_events", "audit_a7"},
 };
 
 uint16_t fieldmap_field(const char *name, uint16_t table)
@@ -108,5 +121,8 @@ uint16_t fieldmap_field(const char *name, uint16_t table)
 
 uint16_t fieldmap_keyword_field(uint16_t table)
 {
-    return table == TBL_PROCESS_EVENTS ? FLD_CMDLINE : FLD_MESSAGE;
+    /* Sigma keywords search the whole record: the command line of a process, the raw line of a
+     * log record, the message otherwise */
+    return table == TBL_PROCESS_EVENTS ? FLD_CMDLINE : table == TBL_LOG_EVENTS ? FLD_RAW
+                                                                               : FLD_MESSAGE;
 }

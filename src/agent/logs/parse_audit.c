@@ -205,6 +205,16 @@ static void execve_cmdline(const struct audit_rec *rec, struct event *ev)
     if (b.len)
         event_add_strn(ev, FLD_CMDLINE, (const char *)b.data, b.len);
     buf_free(&b);
+    /* the first arguments one by one, as Sigma's auditd rules name them (a0, a1, ...) */
+    static const enum field_id args[] = {FLD_AUDIT_A0, FLD_AUDIT_A1, FLD_AUDIT_A2, FLD_AUDIT_A3,
+                                         FLD_AUDIT_A4, FLD_AUDIT_A5, FLD_AUDIT_A6, FLD_AUDIT_A7};
+    for (int i = 0; i < 8; i++) {
+        snprintf(key, sizeof(key), "a%d", i);
+        const char *v = json_string_value(json_object_get(rec->fields, key));
+        if (!v)
+            break;
+        event_add_str(ev, args[i], v);
+    }
 }
 
 static void fill(struct audit_ctx *ac, const struct audit_rec *rec, struct event *ev)
@@ -257,6 +267,8 @@ static void fill(struct audit_ctx *ac, const struct audit_rec *rec, struct event
     if ((s = field(rec, "addr"))) event_add_str(ev, FLD_SRC_IP, s);
     if (!strcmp(rec->type, "CWD") && (s = field(rec, "cwd"))) event_add_str(ev, FLD_CWD, s);
     if (!strcmp(rec->type, "PATH") && (s = field(rec, "name"))) event_add_str(ev, FLD_PATH, s);
+    if (!strcmp(rec->type, "PATH") && (s = field(rec, "nametype")))
+        event_add_str(ev, FLD_AUDIT_NAMETYPE, s);
     if (!strcmp(rec->type, "EXECVE"))
         execve_cmdline(rec, ev);
     if (!strcmp(rec->type, "PROCTITLE") && (s = field(rec, "proctitle")))
