@@ -619,3 +619,67 @@ size_t proctable_size(struct proctable *pt)
     pthread_mutex_unlock(&pt->lock);
     return n;
 }
+
+int proctable_ancestry_json(struct proctable *pt, int32_t pid, unsigned max_depth, json_t **out)
+{
+    json_t *arr = json_array();
+    int rc = 0;
+    if (!arr)
+        return -ENOMEM;
+    pthread_mutex_lock(&pt->lock);
+    struct pt_entry *e = find_any(pt, pid);
+    /* the process's parent by entity id when known (pids can be reused), else by ppid */
+    for (unsigned depth = 0; e && depth < max_depth; depth++) {
+        struct pt_entry *p = e->ppid > 0 && e->ppid != e->pid ? find_any(pt, e->ppid) : NULL;
+        if (!p || (e->parent_entity_id[0] && strcmp(p->entity_id, e->parent_entity_id) != 0))
+            break;
+        json_t *o = json_pack("{s:s, s:i, s:s, s:s}", "entity_id", p->entity_id, "pid",
+                              (json_int_t)p->pid, "exe", p->exe ? p->exe : "", "cmdline",
+                              p->cmdline ? p->cmdline : "");
+        if (!o || json_array_append_new(arr, o)) {
+            rc = -ENOMEM;
+            break;
+        }
+        e = p;
+    }
+    pthread_mutex_unlock(&pt->lock);
+    if (rc) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
+void proctable_on_creds(struct proctable *pt, int32_t pid, uint32_t uid, uint32_t euid,
+                        uint32_t gid, uint32_t egid)
+{
+    pthread_mutex_lock(&pt->lock);
+    struct pt_entry *e = find_live(pt, pid);
+    if (e) {
+        e->uid = uid;
+        e->euid = euid;
+        e->gid = gid;
+        e->egid = egid;
+    }
+    pthread_mutex_unlock(&pt->lock);
+}
+
+bool proctable_get_brief(struct proctable *pt, int32_t pid, struct proc_brief *out)
+{
+    if (pid <= 0)
+        return false;
+    pthread_mutex_lock(&pt->lock);
+    struct pt_entry *e = find_any(pt, pid);
+    if (e) {
+        out->pid = e->pid;
+        out->ppid = e->ppid;
+        out->start_ticks = e->start_ticks;
+        memcpy(out->entity_id, e->entity_id, sizeof(out->entity_id));
+        memcpy(out->parent_entity_id, e->parent_entity_id, sizeof(out->parent_entity_id));
+        str_copy(out->exe, e->exe ? e->exe : "", sizeof(out->exe));
+        out->exited = e->exited;
+    }
+    pthread_mutex_unlock(&pt->lock);
+    return e != NULL;
+}
