@@ -3,8 +3,14 @@
 #include "agent/module.h"
 
 extern const struct agent_module process_module;
+extern const struct agent_module network_module;
+extern const struct agent_module file_module;
+extern const struct agent_module kernel_module;
 
 const struct agent_module *const agent_modules[] = {
     &process_module,
+    &network_module,
+    &file_module,
+    &kernel_module,
     NULL,
 };

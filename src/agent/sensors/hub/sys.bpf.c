@@ -333,7 +333,11 @@ static __always_inline void emit(struct scratch *sc)
 /* A bounded user string into s[which] (not a path: no resolution). */
 static __always_inline void put_user_str(struct scratch *sc, int which, const void *u, __u32 max)
 {
-    long r = bpf_probe_read_user_str(sptr(sc, which, 0), max & (SX_STR_MAX - 1), u);
+    __u32 size = max > SX_STR_MAX ? SX_STR_MAX : max;
+    barrier_var(size);
+    if (size > SX_STR_MAX)
+        size = SX_STR_MAX;
+    long r = bpf_probe_read_user_str(sptr(sc, which, 0), size, u);
     sc->cut = 0;
     sc->len = r > 0 ? (__u32)r - 1 : 0;
 }
@@ -350,11 +354,11 @@ static __always_inline void put_sock(struct sx_event *e, struct sock *sk)
     e->v[2] = BPF_CORE_READ(sk, __sk_common.skc_num);
     e->v[3] = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
     if (family == AF_INET_) {
-        BPF_CORE_READ_INTO(&e->addr[0], sk, __sk_common.skc_rcv_saddr);
-        BPF_CORE_READ_INTO(&e->addr[1], sk, __sk_common.skc_daddr);
+        bpf_core_read(e->addr[0], 4, &sk->__sk_common.skc_rcv_saddr);
+        bpf_core_read(e->addr[1], 4, &sk->__sk_common.skc_daddr);
     } else if (family == AF_INET6_) {
-        BPF_CORE_READ_INTO(&e->addr[0], sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-        BPF_CORE_READ_INTO(&e->addr[1], sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+        bpf_core_read(e->addr[0], 16, &sk->__sk_common.skc_v6_rcv_saddr);
+        bpf_core_read(e->addr[1], 16, &sk->__sk_common.skc_v6_daddr);
     }
 }
 
@@ -469,7 +473,7 @@ __noinline int net_exit(struct scratch *sc, struct stash *st, long ret)
     put_sock(e, sk);
     if (k == K_CONNECT)
         put_sockaddr(e, (const void *)st->args[1], 1, 3);
-    else if (k == K_BIND)
+    else if (k == K_BIND && ret < 0) /* bound: the socket has the address (and the port) */
         put_sockaddr(e, (const void *)st->args[1], 0, 2);
     emit(sc);
     return 0;
@@ -825,6 +829,10 @@ static __always_inline bool wanted(int k, struct stash *st, struct task_struct *
         return true;
     case K_PRCTL:
         return a[0] == PR_SET_NAME_;
+    case K_PTRACE: /* what takes control of or changes another process */
+        return a[0] == 16 /* ATTACH */ || a[0] == 0x4206 /* SEIZE */ || a[0] == 4 /* POKETEXT */ ||
+               a[0] == 5 /* POKEDATA */ || a[0] == 6 /* POKEUSER */ || a[0] == 13 /* SETREGS */ ||
+               a[0] == 0x4205 /* SETREGSET */;
     case K_KILL: case K_TKILL: case K_TGKILL: {
         long target = (long)a[0];
         __u64 sig = k == K_TGKILL ? a[2] : a[1];

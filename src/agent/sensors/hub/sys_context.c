@@ -67,8 +67,11 @@ struct event *sx_event_new(struct sx_ctx *c, const struct sx_rec *r, enum table_
     if (!rc && peid[0])
         rc = event_add_str(ev, FLD_PARENT_ENTITY_ID, peid);
 
-    if (!rc && proctable_get_brief(c->procs, p->pid, &c->self) &&
-        c->self.start_ticks == p->start_ticks && c->self.exe[0])
+    bool known = proctable_get_brief(c->procs, p->pid, &c->self) &&
+                 c->self.start_ticks == p->start_ticks;
+    if (!rc && !peid[0] && known && c->self.parent_entity_id[0])
+        rc = event_add_str(ev, FLD_PARENT_ENTITY_ID, c->self.parent_entity_id);
+    if (!rc && known && c->self.exe[0])
         rc = event_add_str(ev, FLD_EXE, c->self.exe);
     if (!rc && p->ppid > 0 && proctable_get_brief(c->procs, p->ppid, &c->parent) &&
         c->parent.exe[0])
@@ -80,10 +83,12 @@ struct event *sx_event_new(struct sx_ctx *c, const struct sx_rec *r, enum table_
         rc = event_add_str(ev, FLD_CONTAINER_RUNTIME, ct->runtime);
     if (!rc && p->comm[0])
         rc = sx_add_text(c, ev, FLD_COMM, p->comm, strlen(p->comm));
-    rc = rc ? rc : event_add_int(ev, FLD_UID, p->uid);
-    rc = rc ? rc : event_add_int(ev, FLD_EUID, p->euid);
+    if (!rc && p->have_creds) {
+        rc = event_add_int(ev, FLD_UID, p->uid);
+        rc = rc ? rc : event_add_int(ev, FLD_EUID, p->euid);
+    }
     char name[64];
-    if (!rc && c->enrich && enrich_user_name(c->enrich, p->uid, name, sizeof(name)))
+    if (!rc && p->have_creds && c->enrich && enrich_user_name(c->enrich, p->uid, name, sizeof(name)))
         rc = event_add_str(ev, FLD_USER, name);
     if (!rc && c->enrich && enrich_ancestry(c->enrich, p->pid, &c->json) == 0)
         rc = event_add_strn(ev, FLD_ANCESTRY, (const char *)c->json.data, c->json.len);
@@ -93,7 +98,7 @@ struct event *sx_event_new(struct sx_ctx *c, const struct sx_rec *r, enum table_
         if (!rc && sc)
             rc = event_add_str(ev, FLD_SYSCALL, sc);
     }
-    rc = rc ? rc : event_add_str(ev, FLD_SENSOR, "ebpf");
+    rc = rc ? rc : event_add_str(ev, FLD_SENSOR, c->sensor ? c->sensor : "ebpf");
     if (rc) {
         event_free(ev);
         return NULL;
@@ -105,4 +110,24 @@ void sx_ctx_free(struct sx_ctx *c)
 {
     buf_free(&c->text);
     buf_free(&c->json);
+}
+
+bool sx_proc_from_table(struct sx_ctx *c, int32_t pid, struct pe_proc *out)
+{
+    struct proc_snapshot *snap = &c->snap;
+    memset(out, 0, sizeof(*out));
+    if (!proctable_get(c->procs, pid, snap))
+        return false;
+    out->pid = snap->pid;
+    out->ppid = snap->ppid;
+    out->have_start = true;
+    out->start_ticks = snap->start_ticks;
+    out->start_time_ns = snap->start_time_ns;
+    out->have_creds = true;
+    out->uid = snap->uid;
+    out->euid = snap->euid;
+    out->gid = snap->gid;
+    out->egid = snap->egid;
+    str_copy(out->comm, snap->comm, sizeof(out->comm));
+    return true;
 }

@@ -46,10 +46,12 @@ struct sx_container {
     char runtime[16];
 };
 struct sx_ctx {
+    const char *sensor; /* the events' `sensor` (NULL: "ebpf") */
     const struct host_info *host;
     struct proctable *procs;
     struct enrich *enrich;
     struct proc_brief self, parent;
+    struct proc_snapshot snap;
     struct sx_container containers[SX_CONTAINER_SLOTS];
     struct buf text, json;
 };
@@ -59,6 +61,9 @@ struct sx_ctx {
  * result_code and sensor "ebpf" (when with_result). NULL when out of memory. */
 struct event *sx_event_new(struct sx_ctx *c, const struct sx_rec *r, enum table_id table,
                            const char *action, bool with_result);
+/* The process context of a live process from the table (for sensors without a kernel record:
+ * fanotify, sock_diag): false when the table does not know pid. */
+bool sx_proc_from_table(struct sx_ctx *c, int32_t pid, struct pe_proc *out);
 /* Add text (any bytes) as valid UTF-8. 0 or -errno. */
 int sx_add_text(struct sx_ctx *c, struct event *ev, enum field_id f, const char *s, size_t len);
 void sx_ctx_free(struct sx_ctx *c);

@@ -159,9 +159,9 @@ static __always_inline void put_stdio(struct pe_stdio *out, struct task_struct *
     out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
     out->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
     if (out->family == 2 /* AF_INET */)
-        BPF_CORE_READ_INTO(out->addr, sk, __sk_common.skc_daddr);
+        bpf_core_read(out->addr, 4, &sk->__sk_common.skc_daddr);
     else if (out->family == 10 /* AF_INET6 */)
-        BPF_CORE_READ_INTO(out->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+        bpf_core_read(out->addr, 16, &sk->__sk_common.skc_v6_daddr);
 }
 
 /* Look for LD_PRELOAD in the new image's environment (the strings between env_start and
