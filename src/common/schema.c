@@ -96,7 +96,8 @@ static const struct table_def tables[] = {
     {TBL_FILE_EVENTS, "file_events",
      "Changes to files under the watched paths, and reads of sensitive files.",
      "`open_write`, `rename`, `unlink`, `chmod`, `chown`, `link`, `symlink`, `utimes`, "
-     "`read_sensitive`", file_columns, file_indexes},
+     "`read_sensitive`; in fanotify mode also `attrib` (mode, owner or times changed: fanotify "
+     "does not say which)", file_columns, file_indexes},
     {TBL_KERNEL_EVENTS, "kernel_events",
      "Changes to the running kernel and its mounts: module loads, mounts, BPF programs.",
      "`module_load`, `mount`, `umount`, `bpf_load`", kernel_columns, kernel_indexes},

@@ -123,7 +123,7 @@ file)
     log "provoked: $out"
     me=$(f self_pid "$out")
     p=$(f path "$out"); r=$(f renamed "$out")
-    one_row "select * from file_events where action='open_write' and path='$p' and pid=$me" "create"; row=$ROW
+    one_row "select * from file_events where action='open_write' and path='$p' and pid=$me and open_flags like '%create%'" "create"; row=$ROW
     [[ "$(f open_flags "$row")" == *create* ]] || fail "open_flags: $(f open_flags "$row")"
     if [ "$MODE" = ebpf ]; then
         expect_eq open_flags write,create,truncate "$(f open_flags "$row")"
@@ -145,7 +145,7 @@ file)
         one_row "select * from file_events where action='rename' and path='$p'" "rename"; row=$ROW
         expect_eq target_path "$r" "$(f target_path "$row")"
     else
-        one_row "select * from file_events where action='attrib' and path='$p'" "attribute change"
+        wait_for 10 "attribute changes" count_ge 1 "select count(*) from file_events where action='attrib' and path='$p'"
         wait_for 10 "rename" count_ge 1 "select count(*) from file_events where action='rename' and (path='$p' or target_path='$r' or path='$r')"
     fi
     wait_for 10 "unlink" count_ge 1 "select count(*) from file_events where action='unlink' and path='$r'"

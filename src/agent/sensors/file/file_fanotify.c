@@ -229,20 +229,20 @@ static void handle(struct fanwatch *w, const struct fanotify_event_metadata *m)
         atomic_fetch_add(&fs->filtered, 1);
         return;
     }
+    /* fanotify merges events on one object while they wait: one row per kind, in the order
+     * they can happen */
+    if (m->mask & FAN_CREATE)
+        emit(w, pid, "open_write", path, NULL, "create");
+    if (m->mask & FAN_CLOSE_WRITE)
+        emit(w, pid, "open_write", path, NULL, "write");
+    if (m->mask & FAN_ATTRIB)
+        emit(w, pid, "attrib", path, NULL, NULL);
     if (m->mask & FAN_RENAME)
         emit(w, pid, "rename", w->path[0], have[1] ? w->path[1] : NULL, NULL);
-    else if (m->mask & FAN_MOVED_FROM)
+    if (m->mask & (FAN_MOVED_FROM | FAN_MOVED_TO))
         emit(w, pid, "rename", path, NULL, NULL);
-    else if (m->mask & FAN_MOVED_TO)
-        emit(w, pid, "rename", path, NULL, NULL);
-    else if (m->mask & FAN_DELETE)
+    if (m->mask & FAN_DELETE)
         emit(w, pid, "unlink", path, NULL, NULL);
-    else if (m->mask & FAN_CREATE)
-        emit(w, pid, "open_write", path, NULL, "create");
-    else if (m->mask & FAN_CLOSE_WRITE)
-        emit(w, pid, "open_write", path, NULL, "write");
-    else if (m->mask & FAN_ATTRIB)
-        emit(w, pid, "attrib", path, NULL, NULL);
 }
 
 static void *fan_main(void *arg)
