@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # install-deps.sh [build] [test] - install the Debian 12 packages Vigil needs, skipping what is
 # already installed. `build`: compilers, the eBPF toolchain and libraries; `test`: what the test
-# suite uses besides (openssl, curl, python3, bc, iproute2).
+# suite uses besides (openssl, curl, python3, bc, iproute2, sqlite3); `bench`: what the
+# benchmarks compare with (auditd).
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
     libsqlite3-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
     libjansson-dev libzstd-dev libyaml-dev libcrypt-dev ca-certificates curl)
-test_pkgs=(openssl curl python3 bc iproute2 procps psmisc)
+test_pkgs=(openssl curl python3 bc iproute2 procps psmisc sqlite3)
+bench_pkgs=(auditd)
 
 want=()
 for group in "${@:-build}"; do
     case "$group" in
         build) want+=("${build_pkgs[@]}") ;;
         test) want+=("${test_pkgs[@]}") ;;
-        *) echo "install-deps: unknown group $group (build, test)" >&2; exit 2 ;;
+        bench) want+=("${bench_pkgs[@]}") ;;
+        *) echo "install-deps: unknown group $group (build, test, bench)" >&2; exit 2 ;;
     esac
 done
 
