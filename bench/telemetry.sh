@@ -64,8 +64,10 @@ base_s[file]=$(run_load file "$FILE_N" "$BD/files")
 expected[exec]=$EXEC_N; expected[connect]=$CONNECT_N; expected[file]=$FILE_N
 
 # ---- vigil-agent ----
+# the server stands for a remote machine: it runs at the lowest priority, so that its ingest
+# takes what the agent and the load leave of this machine's CPUs
 server_init
-server_start
+SERVER_NICE="nice -n 19" server_start
 agent_start bench --set status_interval=600s --log-level info
 wait_for 30 "agent enrolled" agent_enrolled bench
 APID=$(agent_pid bench)

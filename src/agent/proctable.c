@@ -27,6 +27,7 @@
 #define PURGE_INTERVAL_NS 1000000000ull  /* purge at most once a second */
 #define MAX_EXITED 65536                 /* beyond this, the oldest exited entries go early */
 #define MIN_BUCKETS 1024
+#define ANCESTRY_CMDLINE_MAX 256 /* bytes of an ancestor's command line in an ancestry */
 
 struct pt_entry {
     struct pt_entry *next;                 /* hash chain */
@@ -620,35 +621,35 @@ size_t proctable_size(struct proctable *pt)
     return n;
 }
 
-int proctable_ancestry_json(struct proctable *pt, int32_t pid, unsigned max_depth, json_t **out)
+int proctable_ancestry_json(struct proctable *pt, int32_t pid, unsigned max_depth,
+                            struct buf *out)
 {
-    json_t *arr = json_array();
     int rc = 0;
-    if (!arr)
-        return -ENOMEM;
+    buf_reset(out);
+    rc |= buf_putc(out, '[');
     pthread_mutex_lock(&pt->lock);
     struct pt_entry *e = find_any(pt, pid);
-    /* the process's parent by entity id when known (pids can be reused), else by ppid */
-    for (unsigned depth = 0; e && depth < max_depth; depth++) {
+    /* the parent by entity id when known (pids are reused), else by ppid */
+    for (unsigned depth = 0; e && depth < max_depth && !rc; depth++) {
         struct pt_entry *p = e->ppid > 0 && e->ppid != e->pid ? find_any(pt, e->ppid) : NULL;
         if (!p || (e->parent_entity_id[0] && strcmp(p->entity_id, e->parent_entity_id) != 0))
             break;
-        json_t *o = json_pack("{s:s, s:i, s:s, s:s}", "entity_id", p->entity_id, "pid",
-                              (json_int_t)p->pid, "exe", p->exe ? p->exe : "", "cmdline",
-                              p->cmdline ? p->cmdline : "");
-        if (!o || json_array_append_new(arr, o)) {
-            rc = -ENOMEM;
-            break;
-        }
+        const char *exe = p->exe ? p->exe : "";
+        char cmd[ANCESTRY_CMDLINE_MAX + 1];
+        ptext_copy(cmd, sizeof(cmd), p->cmdline ? p->cmdline : "",
+                   p->cmdline ? strlen(p->cmdline) : 0);
+        rc |= buf_printf(out, "%s{\"entity_id\":\"%s\",\"pid\":%d,\"exe\":", depth ? "," : "",
+                         p->entity_id, (int)p->pid);
+        rc |= ptext_json_string(out, exe, strlen(exe));
+        rc |= buf_append_str(out, ",\"cmdline\":");
+        rc |= ptext_json_string(out, cmd, strlen(cmd));
+        rc |= buf_putc(out, '}');
         e = p;
     }
     pthread_mutex_unlock(&pt->lock);
-    if (rc) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return 0;
+    rc |= buf_putc(out, ']');
+    rc |= buf_terminate(out);
+    return rc ? -ENOMEM : 0;
 }
 
 void proctable_on_creds(struct proctable *pt, int32_t pid, uint32_t uid, uint32_t euid,

@@ -13,9 +13,8 @@
 #include <stdint.h>
 
 #include "common/entity.h"
+#include "common/buf.h"
 #include "common/error.h"
-
-#include <jansson.h>
 
 struct host_info;
 struct proctable;
@@ -80,9 +79,12 @@ void proctable_on_exit(struct proctable *pt, int32_t pid, uint64_t start_ticks);
 void proctable_purge(struct proctable *pt);
 
 /* The ancestry of pid, its parent first, up to the root or max_depth entries, each
- * {entity_id, pid, exe, cmdline}, from the table only (no /proc read). *out is a new JSON
- * array (empty when the parent is unknown). 0 or -ENOMEM. */
-int proctable_ancestry_json(struct proctable *pt, int32_t pid, unsigned max_depth, json_t **out);
+ * {entity_id, pid, exe, cmdline} (cmdline cut at 256 bytes: every event carries its ancestry,
+ * the full command line is in the ancestor's exec event), from the table only (no /proc read),
+ * as a JSON array into out
+ * (replaced, NUL-terminated; "[]" when the parent is unknown). 0 or -ENOMEM. */
+int proctable_ancestry_json(struct proctable *pt, int32_t pid, unsigned max_depth,
+                            struct buf *out);
 
 /* A credential change of a live process (setuid and friends). */
 void proctable_on_creds(struct proctable *pt, int32_t pid, uint32_t uid, uint32_t euid,

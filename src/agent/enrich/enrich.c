@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "agent/pipeline.h"
@@ -114,18 +113,7 @@ bool enrich_group_name(struct enrich *e, uint32_t gid, char *out, size_t outlen)
 
 int enrich_ancestry(struct enrich *e, int32_t pid, struct buf *out)
 {
-    json_t *arr = NULL;
-    int rc = proctable_ancestry_json(e->procs, pid, ENRICH_ANCESTRY_DEPTH, &arr);
-    if (rc)
-        return rc;
-    char *text = json_dumps(arr, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(arr);
-    if (!text)
-        return -ENOMEM;
-    buf_reset(out);
-    rc = buf_append_str(out, text) || buf_terminate(out) ? -ENOMEM : 0;
-    free(text);
-    return rc;
+    return proctable_ancestry_json(e->procs, pid, ENRICH_ANCESTRY_DEPTH, out);
 }
 
 const char *enrich_container_runtime(const char *cg)

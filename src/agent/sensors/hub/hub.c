@@ -26,6 +26,12 @@
 
 #define POLL_MS 100
 #define TICK_NS 1000000000ull
+/* While the pipeline's writer has this many events to go, records wait in the ring buffer (a
+ * record costs a few hundred bytes there, an event a few KiB in the queue); the ring buffer
+ * absorbs the burst and its drops are counted if it overflows. */
+#define BACKLOG_HIGH 1024
+#define BACKLOG_CHECK_EVERY 32
+#define PAUSE_US 2000
 
 uint64_t bpfhub_default_ringbuf(int ncpus)
 {
@@ -274,7 +280,13 @@ static int on_record(void *ctx, void *data, size_t size)
         return 0;
     }
     h->routes[type].fn(h->routes[type].ctx, data, size);
-    return 0; /* a negative value would stop the consumer */
+    /* this record is consumed; a negative value stops the consumer after it */
+    if (h->opt.pipeline && ++h->since_check >= BACKLOG_CHECK_EVERY) {
+        h->since_check = 0;
+        if (pipeline_backlog(h->opt.pipeline) >= BACKLOG_HIGH)
+            return -EAGAIN;
+    }
+    return 0;
 }
 
 static void *reader_main(void *arg)
@@ -287,6 +299,13 @@ static void *reader_main(void *arg)
         int n = ring_buffer__poll(h->rb, POLL_MS);
         if (n == 0)
             n = ring_buffer__consume(h->rb); /* written without a wake-up (see wakeup_bytes) */
+        if (n == -EAGAIN) { /* the writer is behind: let it catch up */
+            h->paused++;
+            while (!atomic_load(&h->stop) && h->opt.pipeline &&
+                   pipeline_backlog(h->opt.pipeline) >= BACKLOG_HIGH / 2)
+                usleep(PAUSE_US);
+            n = 0;
+        }
         if (n < 0 && n != -EINTR) {
             log_error("eBPF: ring buffer poll failed: %s", strerror(-n));
             usleep(100000);

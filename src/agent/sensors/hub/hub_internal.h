@@ -40,6 +40,8 @@ struct bpfhub {
     bool running;
     atomic_bool stop;
     _Atomic uint64_t malformed;
+    unsigned since_check; /* records since the pipeline's backlog was looked at */
+    uint64_t paused;      /* times the reader waited for the writer */
     struct hub_route routes[HUB_NTYPES];
     struct { bpfhub_tick_fn fn; void *ctx; } ticks[HUB_MAX_TICKS];
     size_t nticks;
