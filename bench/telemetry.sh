@@ -144,7 +144,10 @@ mkdir -p "$BD/audit-files"
 auditctl -a always,exit -F arch=b64 -S execve -k vgbench > /dev/null
 auditctl -a always,exit -F arch=b64 -S connect -k vgbench > /dev/null
 auditctl -w "$BD/audit-files" -p w -k vgbench > /dev/null
-audit_cpu_now() { echo $(( $(cpu_ticks "$AUDITD") + $(cpu_ticks "$KAUDITD") )); }
+audit_cpu_now() {
+    kill -0 "$AUDITD" 2>/dev/null || fail "auditd ($AUDITD) is gone: $(tail -3 "$AUD/auditd.out")"
+    echo $(( $(cpu_ticks "$AUDITD") + $(cpu_ticks "$KAUDITD") ))
+}
 alog() { cat "$AUD"/audit.log* 2>/dev/null; }
 acount_exec() { alog | grep -c "type=EXECVE .*a1=\"$marker-audit\"" || true; }
 acount_conn() { local hex; hex=$(printf '%04X' "$APORT"); alog | grep -c "type=SOCKADDR .*saddr=0200${hex}7F000001" || true; }

@@ -35,8 +35,8 @@ const struct config_option agent_options[] = {
         "How often the agent reports its status and counters"),
     OPT("request_timeout", CFG_DURATION, "60s", request_timeout, "Time limit of one request"),
     OPT("ebpf.ringbuf_size", CFG_SIZE, "0", ebpf_ringbuf_size,
-        "The one BPF ring buffer all eBPF sensors write into (a power of two); 0 = 4 MiB per "
-        "CPU, at least 8 MiB, at most 256 MiB"),
+        "The one BPF ring buffer all eBPF sensors write into (a power of two); 0 = 2 MiB per "
+        "CPU, at least 4 MiB, at most 256 MiB"),
     OPT("ebpf.loss_interval", CFG_DURATION, "10s", ebpf_loss_interval,
         "How often sensors' lost and cut records are looked for and reported (sensor_loss)"),
     OPT("enrich.hash_executables", CFG_BOOL, "true", hash_executables,
