@@ -101,13 +101,5 @@ void file_on_record(void *ctx, const void *data, size_t size)
     default:
         break;
     }
-    if (rc) {
-        event_free(ev);
-        atomic_fetch_add(&fs->failed, 1);
-        return;
-    }
-    if (pipeline_submit(fs->pipeline, ev) == 0)
-        atomic_fetch_add(&fs->events, 1);
-    else
-        atomic_fetch_add(&fs->failed, 1);
+    sx_submit(fs->pipeline, ev, rc, &fs->events, &fs->failed);
 }

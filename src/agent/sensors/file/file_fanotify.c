@@ -184,15 +184,7 @@ static void emit(struct fanwatch *w, int32_t pid, const char *action, const char
         rc = sx_add_text(&fs->ctx, ev, FLD_TARGET_PATH, target, strlen(target));
     if (!rc && flags)
         rc = event_add_str(ev, FLD_OPEN_FLAGS, flags);
-    if (rc) {
-        event_free(ev);
-        atomic_fetch_add(&fs->failed, 1);
-        return;
-    }
-    if (pipeline_submit(fs->pipeline, ev) == 0)
-        atomic_fetch_add(&fs->events, 1);
-    else
-        atomic_fetch_add(&fs->failed, 1);
+    sx_submit(fs->pipeline, ev, rc, &fs->events, &fs->failed);
 }
 
 /* One event: its info records, then the row. */

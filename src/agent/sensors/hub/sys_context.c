@@ -7,6 +7,7 @@
 
 #include "agent/enrich/enrich.h"
 #include "agent/host.h"
+#include "agent/pipeline.h"
 #include "agent/proctable.h"
 #include "agent/sensors/hub/sys_sensor.h"
 #include "agent/sensors/process/process_text.h"
@@ -104,6 +105,19 @@ struct event *sx_event_new(struct sx_ctx *c, const struct sx_rec *r, enum table_
         return NULL;
     }
     return ev;
+}
+
+void sx_submit(struct pipeline *pipeline, struct event *ev, int rc, _Atomic uint64_t *events,
+               _Atomic uint64_t *failed)
+{
+    if (rc) {
+        event_free(ev);
+        atomic_fetch_add(failed, 1);
+    } else if (pipeline_submit(pipeline, ev) == 0) {
+        atomic_fetch_add(events, 1);
+    } else {
+        atomic_fetch_add(failed, 1);
+    }
 }
 
 void sx_ctx_free(struct sx_ctx *c)

@@ -68,4 +68,9 @@ bool sx_proc_from_table(struct sx_ctx *c, int32_t pid, struct pe_proc *out);
 int sx_add_text(struct sx_ctx *c, struct event *ev, enum field_id f, const char *s, size_t len);
 void sx_ctx_free(struct sx_ctx *c);
 
+/* Submit ev to pipeline when rc is 0 (else free it), counting it in *events or *failed. */
+struct pipeline;
+void sx_submit(struct pipeline *pipeline, struct event *ev, int rc, _Atomic uint64_t *events,
+               _Atomic uint64_t *failed);
+
 #endif

@@ -120,15 +120,7 @@ static void kernel_on_record(void *arg, const void *data, size_t size)
     default:
         break;
     }
-    if (rc) {
-        event_free(ev);
-        atomic_fetch_add(&ks->failed, 1);
-        return;
-    }
-    if (pipeline_submit(ks->pipeline, ev) == 0)
-        atomic_fetch_add(&ks->events, 1);
-    else
-        atomic_fetch_add(&ks->failed, 1);
+    sx_submit(ks->pipeline, ev, rc, &ks->events, &ks->failed);
 }
 
 static void kernel_on_fail(void *arg, const char *why)

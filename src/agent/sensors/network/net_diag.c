@@ -215,15 +215,7 @@ static void report(struct netdiag *g, const struct diag_sock *d)
         rc = rc ? rc : event_add_str(ev, FLD_DIRECTION,
                                      strcmp(action, "accept") ? "outbound" : "inbound");
     }
-    if (rc) {
-        event_free(ev);
-        atomic_fetch_add(&ns->failed, 1);
-        return;
-    }
-    if (pipeline_submit(ns->pipeline, ev) == 0)
-        atomic_fetch_add(&ns->events, 1);
-    else
-        atomic_fetch_add(&ns->failed, 1);
+    sx_submit(ns->pipeline, ev, rc, &ns->events, &ns->failed);
 }
 
 /* One poll: list, report what is new, keep the list for the next poll. */

@@ -77,13 +77,5 @@ void net_on_record(void *ctx, const void *data, size_t size)
         if (!rc && sc)
             rc = event_add_str(ev, FLD_SYSCALL, sc);
     }
-    if (rc) {
-        event_free(ev);
-        atomic_fetch_add(&ns->failed, 1);
-        return;
-    }
-    if (pipeline_submit(ns->pipeline, ev) == 0)
-        atomic_fetch_add(&ns->events, 1);
-    else
-        atomic_fetch_add(&ns->failed, 1);
+    sx_submit(ns->pipeline, ev, rc, &ns->events, &ns->failed);
 }

@@ -125,13 +125,5 @@ void pact_on_record(void *ctx, const void *data, size_t size)
     default:
         break;
     }
-    if (rc) {
-        event_free(ev);
-        atomic_fetch_add(&a->failed, 1);
-        return;
-    }
-    if (pipeline_submit(a->pipeline, ev) == 0)
-        atomic_fetch_add(&a->events, 1);
-    else
-        atomic_fetch_add(&a->failed, 1);
+    sx_submit(a->pipeline, ev, rc, &a->events, &a->failed);
 }
