@@ -159,5 +159,9 @@ json_field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2
 # nothing that reached the agent's spool was lost or duplicated
 stream_complete() {
     local id=$1
-    count_eq 1 "select count(*) = max(seq) and min(seq) = 1 from (select seq from process_events where agent_id='$id' union all select seq from agent_events where agent_id='$id')"
+    local t u=""
+    for t in process_events agent_events network_events file_events kernel_events; do
+        u="$u${u:+ union all }select seq from $t where agent_id='$id'"
+    done
+    count_eq 1 "select count(*) = max(seq) and min(seq) = 1 from ($u)"
 }

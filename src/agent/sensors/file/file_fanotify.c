@@ -53,6 +53,7 @@ struct fanwatch {
     struct fan_fs fss[MAX_FS];
     size_t nfs;
     char path[2][PATH_MAX * 2];
+    _Alignas(8) char info[4096]; /* an info record, copied out aligned */
 };
 
 static int fs_index(struct fanwatch *w, const fsid_t *fsid)
@@ -187,23 +188,28 @@ static void emit(struct fanwatch *w, int32_t pid, const char *action, const char
     sx_submit(fs->pipeline, ev, rc, &fs->events, &fs->failed);
 }
 
-/* One event: its info records, then the row. */
-static void handle(struct fanwatch *w, const struct fanotify_event_metadata *m)
+/* One event (m, a copy of its header; raw, the event as read): its info records, then the
+ * rows. */
+static void handle(struct fanwatch *w, const struct fanotify_event_metadata *m, const char *raw)
 {
     struct file_state *fs = w->fs;
-    const char *p = (const char *)m + m->metadata_len, *end = (const char *)m + m->event_len;
+    const char *p = raw + m->metadata_len, *end = raw + m->event_len;
     bool have[2] = {false, false};
     while (p + sizeof(struct fanotify_event_info_header) <= end) {
-        const struct fanotify_event_info_header *h = (const void *)p;
-        if (h->len < sizeof(*h) || h->len > (size_t)(end - p))
+        struct fanotify_event_info_header h;
+        memcpy(&h, p, sizeof(h));
+        if (h.len < sizeof(h) || h.len > (size_t)(end - p))
             return; /* malformed */
-        int slot = h->info_type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME ? 1 : 0;
-        if (h->info_type == FAN_EVENT_INFO_TYPE_DFID_NAME ||
-            h->info_type == FAN_EVENT_INFO_TYPE_OLD_DFID_NAME ||
-            h->info_type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME)
-            have[slot] = info_path(w, (const void *)p, h->len, w->path[slot],
+        int slot = h.info_type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME ? 1 : 0;
+        if ((h.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME ||
+             h.info_type == FAN_EVENT_INFO_TYPE_OLD_DFID_NAME ||
+             h.info_type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME) &&
+            h.len <= sizeof(w->info)) {
+            memcpy(w->info, p, h.len); /* aligned copy */
+            have[slot] = info_path(w, (const void *)w->info, h.len, w->path[slot],
                                    sizeof(w->path[slot])) == 0;
-        p += h->len;
+        }
+        p += h.len;
     }
     if (!have[0] && !have[1])
         return;
@@ -259,18 +265,23 @@ static void *fan_main(void *arg)
         ssize_t len = read(w->fan, buf, sizeof(buf));
         if (len <= 0)
             continue;
-        const struct fanotify_event_metadata *m = (const void *)buf;
-        size_t left = (size_t)len;
-        while (FAN_EVENT_OK(m, left)) {
-            if (m->vers == FANOTIFY_METADATA_VERSION && m->metadata_len >= sizeof(*m)) {
-                if (m->mask & FAN_Q_OVERFLOW) {
+        /* events are packed by their event_len: copy each header out before reading it */
+        size_t off = 0;
+        while (off + sizeof(struct fanotify_event_metadata) <= (size_t)len) {
+            struct fanotify_event_metadata m;
+            memcpy(&m, buf + off, sizeof(m));
+            if (m.event_len < sizeof(m) || m.event_len > (size_t)len - off)
+                break; /* malformed: drop the rest of this read */
+            if (m.vers == FANOTIFY_METADATA_VERSION && m.metadata_len >= sizeof(m) &&
+                m.metadata_len <= m.event_len) {
+                if (m.mask & FAN_Q_OVERFLOW) {
                     atomic_fetch_add(&w->fs->failed, 1);
                     log_warn("file: fanotify queue overflow: events lost");
                 } else {
-                    handle(w, m);
+                    handle(w, &m, buf + off);
                 }
             }
-            m = FAN_EVENT_NEXT(m, left);
+            off += m.event_len;
         }
     }
     return NULL;

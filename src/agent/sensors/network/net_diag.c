@@ -47,7 +47,7 @@ struct netdiag {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool stop;
-    struct sockset prev, cur;
+    struct sockset prev, cur, fresh;
 };
 
 static int set_add(struct sockset *s, const struct diag_sock *d)
@@ -122,17 +122,16 @@ static int dump(int fd, uint8_t family, uint8_t protocol, struct sockset *s)
     }
 }
 
-/* The pid owning socket inode, from /proc/PID/fd links ("socket:[N]"); 0 when not found. */
-static int32_t owner_of(uint32_t inode)
+/* The pids owning the sockets of `want` (sorted by inode), with one pass over the /proc/PID/fd
+ * links ("socket:[N]"); pids[i] stays 0 when not found. */
+static void owners_of(const struct sockset *want, int32_t *pids)
 {
-    char want[32];
-    snprintf(want, sizeof(want), "socket:[%u]", inode);
     DIR *proc = opendir("/proc");
-    int32_t found = 0;
+    size_t left = want->n;
     if (!proc)
-        return 0;
+        return;
     struct dirent *de;
-    while (!found && (de = readdir(proc))) {
+    while (left && (de = readdir(proc))) {
         char *end;
         long pid = strtol(de->d_name, &end, 10);
         if (*end || pid <= 0)
@@ -143,24 +142,29 @@ static int32_t owner_of(uint32_t inode)
         if (!fds)
             continue;
         struct dirent *fe;
-        while ((fe = readdir(fds))) {
+        while (left && (fe = readdir(fds))) {
             char link[320], target[64];
+            unsigned long inode;
             if (fe->d_name[0] == '.')
                 continue;
             snprintf(link, sizeof(link), "%s/%s", path, fe->d_name);
             ssize_t n = readlink(link, target, sizeof(target) - 1);
-            if (n <= 0)
+            if (n <= 8)
                 continue;
             target[n] = '\0';
-            if (strcmp(target, want) == 0) {
-                found = (int32_t)pid;
-                break;
+            if (sscanf(target, "socket:[%lu]", &inode) != 1)
+                continue;
+            struct diag_sock key = {.inode = (uint32_t)inode};
+            const struct diag_sock *hit =
+                bsearch(&key, want->v, want->n, sizeof(key), cmp_inode);
+            if (hit && !pids[hit - want->v]) {
+                pids[hit - want->v] = (int32_t)pid;
+                left--;
             }
         }
         closedir(fds);
     }
     closedir(proc);
-    return found;
 }
 
 static bool listening_on(const struct sockset *s, uint8_t family, uint16_t port)
@@ -172,7 +176,7 @@ static bool listening_on(const struct sockset *s, uint8_t family, uint16_t port)
     return false;
 }
 
-static void report(struct netdiag *g, const struct diag_sock *d)
+static void report(struct netdiag *g, const struct diag_sock *d, int32_t pid)
 {
     struct net_state *ns = g->ns;
     const char *action;
@@ -192,7 +196,6 @@ static void report(struct netdiag *g, const struct diag_sock *d)
     } else {
         return;
     }
-    int32_t pid = owner_of(d->inode);
     struct sx_rec r;
     memset(&r, 0, sizeof(r));
     if (pid > 0 && !sx_proc_from_table(&ns->ctx, pid, &r.p))
@@ -230,10 +233,19 @@ static int poll_once(struct netdiag *g, int fd, bool first)
                 return rc;
         }
     qsort(g->cur.v, g->cur.n, sizeof(*g->cur.v), cmp_inode);
-    if (!first)
-        for (size_t i = 0; i < g->cur.n; i++)
-            if (!set_has(&g->prev, g->cur.v[i].inode))
-                report(g, &g->cur.v[i]);
+    g->fresh.n = 0;
+    for (size_t i = 0; !first && i < g->cur.n; i++)
+        if (!set_has(&g->prev, g->cur.v[i].inode) && set_add(&g->fresh, &g->cur.v[i]))
+            return -ENOMEM;
+    if (g->fresh.n) {
+        int32_t *pids = calloc(g->fresh.n, sizeof(*pids));
+        if (!pids)
+            return -ENOMEM;
+        owners_of(&g->fresh, pids); /* fresh is sorted: a subsequence of cur */
+        for (size_t i = 0; i < g->fresh.n; i++)
+            report(g, &g->fresh.v[i], pids[i]);
+        free(pids);
+    }
     struct sockset t = g->prev;
     g->prev = g->cur;
     g->cur = t;
@@ -309,5 +321,6 @@ void netdiag_stop(struct netdiag *g)
     pthread_cond_destroy(&g->cond);
     free(g->prev.v);
     free(g->cur.v);
+    free(g->fresh.v);
     free(g);
 }
