@@ -125,7 +125,7 @@ static void test_misc(void)
     CHECK_EQ_STR(enrich_container_runtime("/kubepods/pod1/cri-containerd-ab.scope"), "containerd");
     CHECK_EQ_STR(enrich_container_runtime("/machine.slice/libpod-ab.scope"), "podman");
     CHECK_EQ_STR(enrich_container_runtime("/user.slice"), "");
-    CHECK_EQ_INT(bpfhub_default_ringbuf(2), 4 << 20);
+    CHECK_EQ_INT(bpfhub_default_ringbuf(2), 8 << 20);
     CHECK_EQ_INT(bpfhub_default_ringbuf(16), 32 << 20);
     CHECK_EQ_INT(bpfhub_default_ringbuf(128), 256 << 20);
     CHECK_EQ_STR(bpfhub_type_name(SX_CONNECT), "connect");

@@ -29,13 +29,13 @@
 /* While the pipeline's writer has this many events to go, records wait in the ring buffer (a
  * record costs a few hundred bytes there, an event a few KiB in the queue); the ring buffer
  * absorbs the burst and its drops are counted if it overflows. */
-#define BACKLOG_HIGH 512
+#define BACKLOG_HIGH 256
 #define BACKLOG_CHECK_EVERY 32
 #define PAUSE_US 2000
 
 uint64_t bpfhub_default_ringbuf(int ncpus)
 {
-    uint64_t want = (uint64_t)(ncpus > 0 ? ncpus : 1) * (2u << 20), size = 4u << 20;
+    uint64_t want = (uint64_t)(ncpus > 0 ? ncpus : 1) * (2u << 20), size = 8u << 20;
     while (size < want && size < (256u << 20))
         size <<= 1;
     return size;

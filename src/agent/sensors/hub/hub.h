@@ -49,7 +49,7 @@ struct bpfhub_file_filter {
     const struct config_list *sensitive;
 };
 
-/* The ring buffer size used for ringbuf_size 0: 2 MiB per possible CPU, at least 4 MiB, at
+/* The ring buffer size used for ringbuf_size 0: 2 MiB per possible CPU, at least 8 MiB, at
  * most 256 MiB (a power of two). Its pages count twice in the agent's RSS (the kernel maps the
  * data area twice so that records can wrap around). */
 uint64_t bpfhub_default_ringbuf(int ncpus);

@@ -91,8 +91,21 @@ struct event *sx_event_new(struct sx_ctx *c, const struct sx_rec *r, enum table_
     char name[64];
     if (!rc && p->have_creds && c->enrich && enrich_user_name(c->enrich, p->uid, name, sizeof(name)))
         rc = event_add_str(ev, FLD_USER, name);
-    if (!rc && c->enrich && enrich_ancestry(c->enrich, p->pid, &c->json) == 0)
-        rc = event_add_strn(ev, FLD_ANCESTRY, (const char *)c->json.data, c->json.len);
+    if (!rc && c->enrich) {
+        /* the ancestry of a process changes only when it or an ancestor execs: a storm of
+         * events from one process builds it once a second at most */
+        uint64_t now = ev->time_ns;
+        if (c->anc_pid != p->pid || c->anc_ticks != p->start_ticks || now - c->anc_at > 1000000000ull ||
+            !c->json.len) {
+            if (enrich_ancestry(c->enrich, p->pid, &c->json) != 0)
+                buf_reset(&c->json);
+            c->anc_pid = p->pid;
+            c->anc_ticks = p->start_ticks;
+            c->anc_at = now;
+        }
+        if (c->json.len)
+            rc = event_add_strn(ev, FLD_ANCESTRY, (const char *)c->json.data, c->json.len);
+    }
     if (!rc && with_result) {
         rc = event_add_int(ev, FLD_RESULT_CODE, r->ret < 0 ? r->ret : 0);
         const char *sc = sx_syscall_name(r->nr);

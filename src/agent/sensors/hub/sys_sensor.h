@@ -54,6 +54,8 @@ struct sx_ctx {
     struct proc_snapshot snap;
     struct sx_container containers[SX_CONTAINER_SLOTS];
     struct buf text, json;
+    int32_t anc_pid;          /* whose ancestry json holds, since when */
+    uint64_t anc_ticks, anc_at;
 };
 
 /* A new event of table/action with the process context of r (pid, ppid, entity ids, exe,
