@@ -6,6 +6,8 @@
  *                                       this process accepts and closes them)
  *   workload file N WORKERS DIR         N times: open(DIR/f<i>, O_WRONLY|O_CREAT|O_TRUNC),
  *                                       write 64 bytes, close
+ *   workload syscall N WORKERS -        N getppid() calls: a syscall no sensor hooks (what
+ *                                       the raw sys_enter/sys_exit hooks cost everything else)
  *
  * Prints one line: "<load> <n> <seconds>" (wall-clock time of the load). */
 #include <arpa/inet.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +79,13 @@ static int do_file(long n, const char *dir, int worker)
     return 0;
 }
 
+static int do_syscall(long n)
+{
+    for (long i = 0; i < n; i++)
+        syscall(SYS_getppid);
+    return 0;
+}
+
 static int listen_fd = -1;
 
 static void *acceptor(void *arg)
@@ -125,6 +135,7 @@ int main(int argc, char **argv)
         if (pid == 0) {
             int rc = !strcmp(load, "exec") ? do_exec(share, arg)
                      : !strcmp(load, "connect") ? do_connect(share, port)
+                     : !strcmp(load, "syscall") ? do_syscall(share)
                                                 : do_file(share, arg, w);
             _exit(rc);
         }
