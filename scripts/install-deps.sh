@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh [build] [test] - install the Debian 12 packages Vigil needs, skipping what is
 # already installed. `build`: compilers, the eBPF toolchain and libraries; `test`: what the test
-# suite uses besides (openssl, curl, python3, bc, iproute2; lynis for the baseline comparison).
+# suite uses besides (openssl, curl, python3, bc, iproute2, sqlite3; lynis for the baseline
+# comparison); `bench`: what the benchmarks compare with (auditd, rsyslog).
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
@@ -9,9 +10,9 @@ build_pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libel
     libjansson-dev libzstd-dev libyaml-dev libcrypt-dev libpcre2-dev libsystemd-dev ca-certificates curl
     libvectorscan-dev libyara-dev libcsv-dev)
 test_pkgs=(openssl curl python3 bc iproute2 procps psmisc openssh-server openssh-client sshpass
-    systemd lynis)
-# the benchmark (bench/): rsyslog's imfile read the same file for comparison
-bench_pkgs=(rsyslog)
+    systemd lynis sqlite3)
+# the benchmarks (bench/) compare with auditd (telemetry) and rsyslog's imfile (logs)
+bench_pkgs=(auditd rsyslog)
 
 want=()
 for group in "${@:-build}"; do

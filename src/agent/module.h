@@ -18,6 +18,8 @@
 struct pipeline;
 struct proctable;
 struct host_info;
+struct bpfhub;
+struct enrich;
 
 /* What a module gets from the agent. Everything here outlives the module. */
 struct agent_module_ctx {
@@ -25,6 +27,8 @@ struct agent_module_ctx {
     struct pipeline *pipeline;  /* pipeline_submit() events here */
     struct proctable *procs;    /* the agent-wide process table */
     const char *state_dir;      /* a directory the module may keep state in */
+    struct bpfhub *bpf;         /* the eBPF hub: one ring buffer and reader for all sensors */
+    struct enrich *enrich;      /* user names, ancestry, executable hashes */
 };
 
 /* A module's report for the agent's status events and `vigil agents`. */

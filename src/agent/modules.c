@@ -4,6 +4,9 @@
 
 extern const struct agent_module detect_module;
 extern const struct agent_module process_module;
+extern const struct agent_module network_module;
+extern const struct agent_module file_module;
+extern const struct agent_module kernel_module;
 extern const struct agent_module logs_module;
 extern const struct agent_module baseline_module;
 
@@ -11,6 +14,9 @@ extern const struct agent_module baseline_module;
 const struct agent_module *const agent_modules[] = {
     &detect_module,
     &process_module,
+    &network_module,
+    &file_module,
+    &kernel_module,
     &logs_module,
     &baseline_module,
     NULL,

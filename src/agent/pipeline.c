@@ -26,6 +26,8 @@ struct qentry {
     const struct pipeline_tracker *tracker;
     uint64_t token;
 };
+#define LINGER_MS 5       /* the writer waits this long for a batch to gather ... */
+#define LINGER_BATCH 256  /* ... unless this many events are queued already */
 
 struct processor {
     const char *name;
@@ -103,7 +105,7 @@ int pipeline_submit(struct pipeline *p, struct event *ev)
     }
     p->ring[(p->head + p->len) % p->cap] = (struct qentry){ev, NULL, 0};
     p->len++;
-    if (p->len == 1)
+    if (p->len == 1 || p->len == LINGER_BATCH)
         pthread_cond_signal(&p->nonempty);
     pthread_mutex_unlock(&p->lock);
     atomic_fetch_add(&p->submitted, 1);
@@ -124,12 +126,12 @@ int pipeline_offer(struct pipeline *p, struct event *const *evs, size_t n,
         pthread_mutex_unlock(&p->lock);
         return -EAGAIN;
     }
-    bool was_empty = p->len == 0;
+    size_t before = p->len;
     for (size_t i = 0; i < n; i++)
         p->ring[(p->head + p->len + i) % p->cap] =
             (struct qentry){evs[i], i == n - 1 ? t : NULL, i == n - 1 ? token : 0};
     p->len += n;
-    if (was_empty)
+    if (before == 0 || (before < LINGER_BATCH && p->len >= LINGER_BATCH))
         pthread_cond_signal(&p->nonempty);
     pthread_mutex_unlock(&p->lock);
     atomic_fetch_add(&p->submitted, n);
@@ -263,6 +265,14 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&p->lock);
         while (p->len == 0 && !p->stopping)
             pthread_cond_wait(&p->nonempty, &p->lock);
+        if (p->len < LINGER_BATCH && !p->stopping) {
+            /* a trickle: let a batch gather rather than wake up (and write) for every event */
+            struct timespec ts;
+            time_deadline_ts(LINGER_MS, &ts);
+            while (!p->stopping && p->len < LINGER_BATCH &&
+                   pthread_cond_timedwait(&p->nonempty, &p->lock, &ts) != ETIMEDOUT)
+                ;
+        }
         size_t n = p->len;
         for (size_t i = 0; i < n; i++)
             batch[i] = p->ring[(p->head + i) % p->cap];
@@ -320,6 +330,14 @@ void pipeline_free(struct pipeline *p)
     pthread_mutex_destroy(&p->plock);
     pthread_cond_destroy(&p->nonempty);
     free(p);
+}
+
+size_t pipeline_backlog(struct pipeline *p)
+{
+    uint64_t in = atomic_load(&p->submitted);
+    uint64_t out = atomic_load(&p->spooled) + atomic_load(&p->filtered) +
+                   atomic_load(&p->encode_failed);
+    return in > out ? (size_t)(in - out) : 0;
 }
 
 void pipeline_get_stats(struct pipeline *p, struct pipeline_stats *st)

@@ -101,5 +101,9 @@ struct pipeline_stats {
     size_t queue_len, queue_cap;
 };
 void pipeline_get_stats(struct pipeline *p, struct pipeline_stats *st);
+/* Events accepted but not yet through the writer (lock-free, approximate): how far the writer
+ * is behind. A sensor with a buffer of its own (the BPF ring buffer) may leave records there
+ * while this is high, rather than turn them into queued events that cost more memory. */
+size_t pipeline_backlog(struct pipeline *p);
 
 #endif

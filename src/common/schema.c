@@ -30,7 +30,16 @@ static const enum field_id process_columns[] = {
     FLD_PID, FLD_PPID, FLD_ENTITY_ID, FLD_PARENT_ENTITY_ID, FLD_EXE, FLD_PARENT_EXE, FLD_COMM,
     FLD_ARGS, FLD_CMDLINE, FLD_ARGS_TRUNCATED, FLD_ARGS_COUNT, FLD_CWD, FLD_TTY,
     FLD_UID, FLD_EUID, FLD_GID, FLD_EGID, FLD_AUID, FLD_SESSION_ID, FLD_START_TIME,
-    FLD_CGROUP, FLD_CGROUP_ID, FLD_CONTAINER_ID, FLD_EXIT_CODE, FLD_EXIT_SIGNAL, FLD_SENSOR, FLD_NONE,
+    FLD_CGROUP, FLD_CGROUP_ID, FLD_CONTAINER_ID, FLD_EXIT_CODE, FLD_EXIT_SIGNAL, FLD_SENSOR,
+    /* enrichment */
+    FLD_USER, FLD_EUSER, FLD_GROUP, FLD_PARENT_CMDLINE, FLD_ANCESTRY, FLD_CONTAINER_RUNTIME,
+    FLD_EXE_SHA256, FLD_EXE_DELETED, FLD_EXE_MEMFD, FLD_STDIN_TYPE, FLD_STDOUT_TYPE,
+    FLD_STDIN_PEER, FLD_STDOUT_PEER, FLD_LD_PRELOAD,
+    /* credential changes and actions on other processes */
+    FLD_SYSCALL, FLD_OLD_UID, FLD_NEW_UID, FLD_OLD_EUID, FLD_NEW_EUID, FLD_OLD_GID, FLD_NEW_GID,
+    FLD_OLD_EGID, FLD_NEW_EGID, FLD_OLD_CAPS, FLD_NEW_CAPS, FLD_TARGET_PID, FLD_TARGET_ENTITY_ID,
+    FLD_TARGET_EXE, FLD_SIGNAL, FLD_PTRACE_REQUEST, FLD_NEW_NAME, FLD_MEMFD_NAME, FLD_RESULT_CODE,
+    FLD_NONE,
 };
 static const char *const process_indexes[] = {
     "time", "entity_id", "parent_entity_id", "agent_id, time", "exe", NULL,
@@ -38,17 +47,18 @@ static const char *const process_indexes[] = {
 
 /* The process context every telemetry table carries. */
 #define PROCESS_CONTEXT FLD_PID, FLD_PPID, FLD_ENTITY_ID, FLD_PARENT_ENTITY_ID, FLD_EXE, FLD_COMM, FLD_UID, \
-    FLD_EUID, FLD_USER, FLD_CONTAINER_ID
+    FLD_EUID, FLD_USER, FLD_CONTAINER_ID, FLD_CONTAINER_RUNTIME, FLD_PARENT_EXE, FLD_ANCESTRY
 
 static const enum field_id network_columns[] = {
     PROCESS_CONTEXT, FLD_PROTOCOL, FLD_FAMILY, FLD_SRC_IP, FLD_SRC_PORT, FLD_DST_IP, FLD_DST_PORT,
-    FLD_DIRECTION, FLD_RESULT_CODE, FLD_DNS_QUERY, FLD_DNS_TYPE, FLD_SENSOR, FLD_NONE,
+    FLD_DIRECTION, FLD_RESULT_CODE, FLD_DNS_QUERY, FLD_DNS_TYPE, FLD_SYSCALL, FLD_SENSOR, FLD_NONE,
 };
 static const char *const network_indexes[] = {"time", "dst_ip", "entity_id", NULL};
 
 static const enum field_id file_columns[] = {
     PROCESS_CONTEXT, FLD_PATH, FLD_TARGET_PATH, FLD_OPEN_FLAGS, FLD_FILE_MODE, FLD_OWNER_UID,
-    FLD_OWNER_GID, FLD_INODE, FLD_MTIME, FLD_ATIME, FLD_RESULT_CODE, FLD_SENSOR, FLD_NONE,
+    FLD_OWNER_GID, FLD_INODE, FLD_MTIME, FLD_ATIME, FLD_RESULT_CODE, FLD_SYSCALL, FLD_SENSOR,
+    FLD_NONE,
 };
 static const char *const file_indexes[] = {
     "time", "path", "entity_id", "target_path WHERE target_path IS NOT NULL", NULL,
@@ -56,7 +66,8 @@ static const char *const file_indexes[] = {
 
 static const enum field_id kernel_columns[] = {
     PROCESS_CONTEXT, FLD_MODULE_NAME, FLD_MOUNT_SOURCE, FLD_MOUNT_TARGET, FLD_FS_TYPE, FLD_MOUNT_FLAGS,
-    FLD_BPF_PROG_TYPE, FLD_BPF_PROG_NAME, FLD_PATH, FLD_RESULT_CODE, FLD_SENSOR, FLD_NONE,
+    FLD_BPF_PROG_TYPE, FLD_BPF_PROG_NAME, FLD_PATH, FLD_RESULT_CODE, FLD_SYSCALL, FLD_SENSOR,
+    FLD_NONE,
 };
 static const char *const kernel_indexes[] = {"time", "entity_id", NULL};
 
@@ -110,7 +121,8 @@ static const char *const alert_indexes[] = {"time", "rule_id", "dedup_key", "ent
 
 static const enum field_id agent_columns[] = {
     FLD_AGENT_VERSION, FLD_SENSORS, FLD_OS, FLD_KERNEL, FLD_SPOOL_PENDING, FLD_SPOOL_BYTES,
-    FLD_SPOOL_DROPPED, FLD_EVENTS_LOST, FLD_MESSAGE, FLD_NONE,
+    FLD_SPOOL_DROPPED, FLD_EVENTS_LOST, FLD_MESSAGE, FLD_SENSOR, FLD_EVENT_TYPE, FLD_LOST,
+    FLD_TRUNCATED, FLD_NONE,
 };
 static const char *const agent_indexes[] = {"agent_id, time", NULL};
 
@@ -143,7 +155,11 @@ static const struct table_def tables[] = {
      "and its parent's, so a process tree can be rebuilt with joins on entity_id.",
      "`fork` (a new process; the child's pid and entity id), `exec` (a new program image), "
      "`exit` (with exit_code and exit_signal), `existing` (running when the agent started, "
-     "read from /proc)",
+     "read from /proc), `setuid` (a change of uids or gids by setuid, setreuid, setresuid, "
+     "setgid, setregid, setresgid: old_* and new_*), `capset` (old_caps, new_caps), `ptrace` "
+     "(ptrace_request on target_pid), `set_name` (prctl PR_SET_NAME: new_name), `memfd_create` "
+     "(memfd_name), `kill` (a signal to another process: target_pid, signal); each with "
+     "result_code",
      process_columns, process_indexes},
     {TBL_NETWORK_EVENTS, "network_events",
      "Network activity of processes: connections made and accepted, ports bound and listened "
@@ -152,7 +168,8 @@ static const struct table_def tables[] = {
     {TBL_FILE_EVENTS, "file_events",
      "Changes to files under the watched paths, and reads of sensitive files.",
      "`open_write`, `rename`, `unlink`, `chmod`, `chown`, `link`, `symlink`, `utimes`, "
-     "`read_sensitive`", file_columns, file_indexes},
+     "`read_sensitive`; in fanotify mode also `attrib` (mode, owner or times changed: fanotify "
+     "does not say which)", file_columns, file_indexes},
     {TBL_KERNEL_EVENTS, "kernel_events",
      "Changes to the running kernel and its mounts: module loads, mounts, BPF programs.",
      "`module_load`, `mount`, `umount`, `bpf_load`", kernel_columns, kernel_indexes},
@@ -197,7 +214,8 @@ static const struct table_def tables[] = {
     {TBL_AGENT_EVENTS, "agent_events",
      "The agent's own life: start, periodic status with its counters, and stop. The latest "
      "status of each agent is also kept in the `agents` table.",
-     "`start`, `status`, `stop`", agent_columns, agent_indexes},
+     "`start`, `status`, `stop`, `sensor_loss` (a sensor lost or cut events since its previous "
+     "report: sensor, event_type, lost, truncated)", agent_columns, agent_indexes},
     {TBL_BASELINE_CHECKS, "baseline_checks",
      "Result of every baseline check in every run on every host (the history): passed, failed "
      "or not applicable, with the evidence that decided it, the reason when it could not be "

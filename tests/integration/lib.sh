@@ -58,7 +58,7 @@ server_init() {
 }
 
 server_start() {
-    "$SERVER_BIN" run --dir "$SERVER_DIR" --log-level debug >> "$T/server.log" 2>&1 &
+    ${SERVER_NICE:-} "$SERVER_BIN" run --dir "$SERVER_DIR" --log-level debug >> "$T/server.log" 2>&1 &
     SERVER_PID=$!
     wait_for 20 "server health" server_healthy
 }
