@@ -36,7 +36,7 @@ if ! pgrep -x sshd > /dev/null; then
     sleep 0.5
 fi
 
-policies=("$SRC"/rules/policies/*.yml)
+policies=("$SRC"/policies/*.yml)
 for s in "$SRC/../shared/sca" "$SRC/../../shared/sca"; do
     [ -f "$s/sca_distro_independent_linux.yml" ] && { policies+=("$s/sca_distro_independent_linux.yml"); break; }
 done

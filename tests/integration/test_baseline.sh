@@ -16,7 +16,7 @@ trap 'rc=$?; [ -n "$MADE_RUN_SSHD" ] && rmdir /run/sshd 2>/dev/null; (exit $rc);
 
 P="$T/policies"
 mkdir -p "$P"
-for f in "$SRC"/rules/policies/*.yml; do
+for f in "$SRC"/policies/*.yml; do
     [ "$(basename "$f")" = vigil_sshd.yml ] || cp "$f" "$P/"
 done
 for s in "$SRC/../shared/sca" "$SRC/../../shared/sca"; do
@@ -26,7 +26,7 @@ done
 SSHD_CONF="$T/sshd_config"
 { echo "PermitRootLogin no"; cat /etc/ssh/sshd_config; } > "$SSHD_CONF"
 chmod 600 "$SSHD_CONF"
-sed "s|^  \$sshd_config: .*|  \$sshd_config: $SSHD_CONF|" "$SRC/rules/policies/vigil_sshd.yml" > "$P/vigil_sshd.yml"
+sed "s|^  \$sshd_config: .*|  \$sshd_config: $SSHD_CONF|" "$SRC/policies/vigil_sshd.yml" > "$P/vigil_sshd.yml"
 grep -q "$SSHD_CONF" "$P/vigil_sshd.yml" || fail "could not point the SSH policy at $SSHD_CONF"
 
 server_init

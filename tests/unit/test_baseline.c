@@ -402,7 +402,7 @@ static void test_shipped_policies(void)
                                         "vigil_debian12", "vigil_ubuntu", "vigil_rhel9"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char path[512];
-        snprintf(path, sizeof(path), "%s/rules/policies/%s.yml", VIGIL_SOURCE_DIR, names[i]);
+        snprintf(path, sizeof(path), "%s/policies/%s.yml", VIGIL_SOURCE_DIR, names[i]);
         size_t n = 0;
         CHECK_EQ_INT(run_policy_file(path, &n), 0);
         CHECK(n >= 10);
