@@ -21,6 +21,8 @@ marker="vg$RANDOM$RANDOM"
 echo secret > "$W/secret-$marker"
 
 opts=(--set "file.sensitive=$W/secret-*")
+# the work directory is watched wherever the tests run (ctest puts it in the build tree)
+[ "$FAMILY" = file ] && opts+=(--set "file.paths=$W,/tmp,/etc")
 if [ "$MODE" = fallback ]; then
     opts+=(--set process.mode=proc_connector --set file.mode=fanotify
            --set network.mode=sock_diag --set network.poll_interval=200ms)
@@ -100,12 +102,14 @@ network)
     expect_eq src_port "$c4" "$(f src_port "$row")"
     expect_eq family ipv4 "$(f family "$row")"
     expect_eq direction outbound "$(f direction "$row")"
-    one_row "select * from network_events where action='accept' and src_port=$p4" "TCP accept (IPv4)"; row=$ROW
-    expect_eq dst_port "$c4" "$(f dst_port "$row")"
+    # an accept names the client as src (the side that opened) and our listening side as dst
+    one_row "select * from network_events where action='accept' and dst_port=$p4" "TCP accept (IPv4)"; row=$ROW
+    expect_eq src_port "$c4" "$(f src_port "$row")"
+    expect_eq "accept direction" inbound "$(f direction "$row")"
     expect_eq direction inbound "$(f direction "$row")"
     one_row "select * from network_events where action='connect' and dst_port=$p6 and family='ipv6'" "TCP connect (IPv6)"; row=$ROW
     expect_eq dst_ip ::1 "$(f dst_ip "$row")"
-    one_row "select * from network_events where action='accept' and src_port=$p6 and family='ipv6'" "TCP accept (IPv6)"
+    one_row "select * from network_events where action='accept' and dst_port=$p6 and family='ipv6'" "TCP accept (IPv6)"
     one_row "select * from network_events where action='connect' and protocol='udp' and src_port=$(f udp_connect_src_port "$out")" "UDP connect"; row=$ROW
     expect_eq dst_port "$(f udp_bind_port "$out")" "$(f dst_port "$row")"
     one_row "select * from network_events where action='bind' and protocol='udp' and src_port=$(f udp_bind_port "$out")" "UDP bind"; row=$ROW
@@ -177,5 +181,5 @@ esac
 
 # every event names its process the same way
 wait_for 10 "the agent's sensors in the agents table" count_eq 1 \
-    "select count(*) from agents where agent_id='$ID' and sensors='$expect_sensors'"
+    "select count(*) from agents where agent_id='$ID' and instr(sensors, '$expect_sensors') > 0"
 finish

@@ -62,7 +62,7 @@ static void test_syslog_headers(void)
     parse("<34>1 2026-11-22T09:00:00.5Z mymachine.example.com su - ID47 [exampleSDID@32473 "
           "iut=\"3\" eventSource=\"App\\]lication\"] \xEF\xBB\xBF'su root' failed for lonvick on /dev/pts/8");
     CHECK_EQ_INT(lint(FLD_FACILITY), 4);
-    CHECK_EQ_INT(lint(FLD_SEVERITY), 2);
+    CHECK_EQ_INT(lint(FLD_SYSLOG_SEVERITY), 2);
     CHECK_EQ_STR(event_get_str(out.line, FLD_PROGRAM), "su");
     CHECK_EQ_STR(event_get_str(out.line, FLD_LOG_HOST), "mymachine.example.com");
     CHECK_EQ_STR(event_get_str(out.line, FLD_MESSAGE), "'su root' failed for lonvick on /dev/pts/8");
