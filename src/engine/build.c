@@ -500,6 +500,11 @@ void engine_set_ancestry(struct engine *eng, engine_ancestry_fn fn, void *ctx)
     eng->ancestry_ctx = ctx;
 }
 
+bool engine_uses_table(const struct engine *eng, uint16_t table)
+{
+    return table < TBL_MAX_ID && eng->plans[table].nbuckets > 0;
+}
+
 void engine_set_host(struct engine *eng, const char *host)
 {
     str_copy(eng->host, host ? host : "", sizeof(eng->host));

@@ -50,6 +50,10 @@ struct engine_options {
     uint64_t dedup_window_ns;    /* default repeat window of an alert (0: 5 minutes) */
     engine_report_fn report;     /* NULL: problems are only counted */
     void *report_ctx;
+    /* Called for each indicator a feed adds: kind "sha256", "ip", "cidr" or "domain" and the
+     * value as the feed gives it (an IOC sweep collects a feed's indicators this way). */
+    void (*ioc_entry)(void *ctx, const char *kind, const char *value, size_t len);
+    void *ioc_entry_ctx;
 };
 
 /* A new engine without rules. 0, or -ENOMEM. engine_free releases it (NULL-safe). */
@@ -67,8 +71,9 @@ int engine_load_text(struct engine *eng, const char *text, size_t len, const cha
 
 /* Load an indicator feed: CSV rows `type,value[,description]` (types sha256, ip, cidr, domain),
  * a STIX 2.1 bundle (indicator objects with STIX patterns) or a MISP event export (JSON).
- * Matched against process events' exe_sha256 and network events' dst_ip (addresses and
- * networks) and dns_query (the name or a parent domain). Entries that cannot be used are
+ * Matched against process events' exe_sha256, network events' remote address (addresses and
+ * networks; dst_ip of a connect, src_ip of an accept) and dns_query (the name or a parent
+ * domain). Entries that cannot be used are
  * reported. Returns the number of indicators added, or -errno (err). May be called after
  * engine_compile (feeds are updated while the engine runs, from the thread that matches). */
 int engine_load_ioc_path(struct engine *eng, const char *path, struct vg_error *err);
@@ -101,5 +106,8 @@ void engine_get_stats(const struct engine *eng, struct engine_stats *st);
 /* Names of the schema fields the loaded rules use that no event table has yet ("" when none):
  * comma separated, for `vigil rules check`. */
 const char *engine_unmapped_fields(const struct engine *eng);
+
+/* Whether any compiled rule (or feed) looks at events of this table (after engine_compile). */
+bool engine_uses_table(const struct engine *eng, uint16_t table);
 
 #endif

@@ -1,7 +1,7 @@
 /* ioc.c - indicator feeds: executable hashes (SHA-256), remote addresses and networks, DNS names,
  * loaded from CSV (libcsv: `type,value[,description]`), STIX 2.1 bundles (indicator patterns) and
  * MISP JSON events (jansson), and matched against exec events' exe_sha256 and network events'
- * dst_ip and dns_query. Hashes and names are hash-set lookups; a DNS name also matches its
+ * remote address (dst_ip of a connect, src_ip of an accept) and dns_query. Hashes and names are hash-set lookups; a DNS name also matches its
  * parent domains; networks are a list (feeds of networks are short). An entry that cannot be
  * used is reported (feed, entry, reason) and skipped. */
 #include <arpa/inet.h>
@@ -101,6 +101,8 @@ static int ioc_add(struct engine *eng, const char *type, const char *value, cons
     while (len && isspace((unsigned char)*value))
         value++, len--;
     int rc = -EINVAL;
+    const char *kind = "";
+    char buf[64]; /* an address or network, cut at a '|port' */
     if (!strcasecmp(type, "sha256") || !strcasecmp(type, "filename|sha256") ||
         !strcasecmp(type, "file:hashes.'SHA-256'") || !strcasecmp(type, "file:hashes.sha256")) {
         const char *bar = memchr(value, '|', len);
@@ -112,13 +114,14 @@ static int ioc_add(struct engine *eng, const char *type, const char *value, cons
         for (size_t i = 0; hex && i < len; i++)
             hex = isxdigit((unsigned char)value[i]) != 0;
         rc = hex ? set_add(&io->hashes, h64(value, len)) : -EINVAL;
+        kind = "sha256";
     } else if (!strcasecmp(type, "domain") || !strcasecmp(type, "hostname") ||
                !strcasecmp(type, "domain-name:value") || !strcasecmp(type, "dns")) {
         rc = len && len < 254 && !memchr(value, ' ', len) ? set_add(&io->names, h64(value, len)) : -EINVAL;
+        kind = "domain";
     } else if (!strcasecmp(type, "ip") || !strcasecmp(type, "ip-dst") || !strcasecmp(type, "ip-src") ||
                !strcasecmp(type, "cidr") || !strcasecmp(type, "ip-dst|port") ||
                !strcasecmp(type, "ipv4-addr:value") || !strcasecmp(type, "ipv6-addr:value")) {
-        char buf[64];
         const char *bar = memchr(value, '|', len);
         size_t l = bar ? (size_t)(bar - value) : len;
         if (l == 0 || l >= sizeof(buf))
@@ -132,6 +135,9 @@ static int ioc_add(struct engine *eng, const char *type, const char *value, cons
             char norm[64];
             inet_ntop(p.family == 4 ? AF_INET : AF_INET6, p.net, norm, sizeof(norm));
             rc = set_add(&io->addrs, h64(norm, strlen(norm)));
+            kind = "ip";
+            memcpy(buf, norm, sizeof(buf)); /* the address as it is written everywhere */
+            l = strlen(buf);
         } else {
             struct pred *n = realloc(io->nets, (io->nnets + 1) * sizeof(*n));
             if (!n)
@@ -139,11 +145,17 @@ static int ioc_add(struct engine *eng, const char *type, const char *value, cons
             io->nets = n;
             io->nets[io->nnets++] = p;
             rc = 0;
+            kind = "cidr";
         }
+        value = buf;
+        len = l;
     }
     (void)feed;
-    if (!rc)
+    if (!rc) {
         io->loaded++;
+        if (eng->opt.ioc_entry)
+            eng->opt.ioc_entry(eng->opt.ioc_entry_ctx, kind, value, len);
+    }
     return rc;
 }
 
@@ -399,7 +411,9 @@ int ioc_match(struct engine *eng, uint64_t seq, engine_alert_fn fn, void *ctx)
             name_listed(io, event_field_str(ev, f), f->len)) {
             rule = io->rule_name;
             value = event_field_str(ev, f);
-        } else if ((f = event_get(ev, FLD_DST_IP)) && f->type == FT_TEXT) {
+        } else if ((f = event_get(ev, strcmp(ev->action, "accept") ? FLD_DST_IP : FLD_SRC_IP)) &&
+                   f->type == FT_TEXT) {
+            /* the remote side: the server of a connect, the client of an accept */
             const char *ip = event_field_str(ev, f);
             bool hit = set_has(&io->addrs, h64(ip, f->len));
             for (size_t i = 0; !hit && i < io->nnets; i++)

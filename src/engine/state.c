@@ -53,7 +53,8 @@ static uint64_t fnv(uint64_t h, const void *data, size_t len)
 /* Hash of the values of fields of the current event. */
 static uint64_t key_of(struct engine *eng, const uint16_t *fields, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
+    /* the host first: one engine serving several hosts (a retro-hunt) keeps them apart */
+    uint64_t h = fnv(1469598103934665603ull, eng->host, strlen(eng->host) + 1);
     char tmp[32];
     for (size_t i = 0; i < n; i++) {
         const char *v = engine_key_value(eng, fields[i], tmp, sizeof(tmp));

@@ -210,11 +210,13 @@ static void report(struct netdiag *g, const struct diag_sock *d, int32_t pid)
     net_addr_text(d->family, d->dst, dst, sizeof(dst));
     int rc = event_add_str(ev, FLD_PROTOCOL, d->protocol == IPPROTO_TCP ? "tcp" : "udp");
     rc = rc ? rc : event_add_str(ev, FLD_FAMILY, d->family == AF_INET6 ? "ipv6" : "ipv4");
-    rc = rc ? rc : event_add_str(ev, FLD_SRC_IP, src);
-    rc = rc ? rc : event_add_int(ev, FLD_SRC_PORT, d->sport);
+    /* src is the side that opened the connection: for an accepted one, the remote client */
+    bool accepted = !strcmp(action, "accept");
+    rc = rc ? rc : event_add_str(ev, FLD_SRC_IP, accepted ? dst : src);
+    rc = rc ? rc : event_add_int(ev, FLD_SRC_PORT, accepted ? d->dport : d->sport);
     if (!rc && remote) {
-        rc = event_add_str(ev, FLD_DST_IP, dst);
-        rc = rc ? rc : event_add_int(ev, FLD_DST_PORT, d->dport);
+        rc = event_add_str(ev, FLD_DST_IP, accepted ? src : dst);
+        rc = rc ? rc : event_add_int(ev, FLD_DST_PORT, accepted ? d->sport : d->dport);
         rc = rc ? rc : event_add_str(ev, FLD_DIRECTION,
                                      strcmp(action, "accept") ? "outbound" : "inbound");
     }

@@ -60,14 +60,18 @@ void net_on_record(void *ctx, const void *data, size_t size)
     if (proto)
         rc = event_add_str(ev, FLD_PROTOCOL, proto);
     rc = rc ? rc : event_add_str(ev, FLD_FAMILY, family == AF_INET6 ? "ipv6" : "ipv4");
-    if (!rc && src[0])
-        rc = event_add_str(ev, FLD_SRC_IP, src);
-    rc = rc ? rc : event_add_int(ev, FLD_SRC_PORT, (int64_t)r->v[2]);
-    bool remote = r->type == SX_CONNECT || r->type == SX_ACCEPT || r->type == SX_DNS;
-    if (!rc && remote && dst[0])
-        rc = event_add_str(ev, FLD_DST_IP, dst);
+    /* src is the side that opened the connection: for an accept, the remote client */
+    bool accept = r->type == SX_ACCEPT;
+    const char *opener = accept ? dst : src, *answerer = accept ? src : dst;
+    int64_t opener_port = (int64_t)r->v[accept ? 3 : 2], answerer_port = (int64_t)r->v[accept ? 2 : 3];
+    if (!rc && opener[0])
+        rc = event_add_str(ev, FLD_SRC_IP, opener);
+    rc = rc ? rc : event_add_int(ev, FLD_SRC_PORT, opener_port);
+    bool remote = r->type == SX_CONNECT || accept || r->type == SX_DNS;
+    if (!rc && remote && answerer[0])
+        rc = event_add_str(ev, FLD_DST_IP, answerer);
     if (!rc && remote)
-        rc = event_add_int(ev, FLD_DST_PORT, (int64_t)r->v[3]);
+        rc = event_add_int(ev, FLD_DST_PORT, answerer_port);
     if (!rc && r->type != SX_BIND && r->type != SX_LISTEN)
         rc = event_add_str(ev, FLD_DIRECTION, r->type == SX_ACCEPT ? "inbound" : "outbound");
     if (!rc && r->type == SX_DNS) {
