@@ -178,6 +178,7 @@ int agent_start(struct agent *a, struct vg_error *err)
         return rc;
     struct bpfhub_options bo = {.ringbuf_size = a->cfg.ebpf_ringbuf_size,
                                 .self_pid = (int32_t)getpid(), .pipeline = a->pipeline,
+                                .scope_netns = a->host.scope_netns,
                                 .loss_interval_ms = a->cfg.ebpf_loss_interval};
     if ((rc = bpfhub_new(&bo, &a->bpf, err)))
         return rc;

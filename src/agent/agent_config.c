@@ -20,6 +20,9 @@ const struct config_option agent_options[] = {
     OPT("enroll_token_file", CFG_STR, NULL, enroll_token_file,
         "File holding the enrollment token (instead of enroll_token)"),
     OPT("log_level", CFG_STR, "info", log_level, "debug, info, warn or error"),
+    OPT("scope", CFG_STR, "host", scope,
+        "What the agent reports: host (every process of the machine) or netns (only the "
+        "processes of its own network namespace, one agent per namespace)"),
     OPT("queue_size", CFG_INT, "65536", queue_size,
         "Events waiting between the sensors and the spool writer; past it events are dropped "
         "and counted"),

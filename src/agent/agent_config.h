@@ -17,6 +17,7 @@ struct agent_config {
     char *enroll_token;     /* vgl1.<secret>.<ca fingerprint> */
     char *enroll_token_file;
     char *log_level;
+    char *scope;            /* host or netns (host.h) */
     int64_t queue_size;
     uint64_t spool_max_size, spool_segment_size, spool_fsync_interval;
     int64_t batch_max_events;

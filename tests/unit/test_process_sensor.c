@@ -1024,7 +1024,7 @@ static void test_ebpf_drops(void)
 
 static void setup(void)
 {
-    CHECK_EQ_INT(host_info_load(&host, NULL), 0);
+    CHECK_EQ_INT(host_info_load(&host, NULL, NULL), 0);
     if (getenv("VIGIL_TEST_DEBUG"))
         log_set_level(LOG_LVL_DEBUG);
 }

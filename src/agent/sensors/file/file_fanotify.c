@@ -22,6 +22,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "agent/host.h"
 #include "agent/pipeline.h"
 #include "agent/sensors/file/file_path.h"
 #include "agent/sensors/file/file_sensor.h"
@@ -215,7 +216,7 @@ static void handle(struct fanwatch *w, const struct fanotify_event_metadata *m, 
         return;
     const char *path = have[0] ? w->path[0] : w->path[1];
     int32_t pid = m->pid;
-    if (pid == getpid())
+    if (pid == getpid() || (pid > 0 && !host_pid_in_scope(w->fs->ctx.host, pid)))
         return;
     if (m->mask & FAN_OPEN) {
         if (fpath_is(&fs->sensitive, path))

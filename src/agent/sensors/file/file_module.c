@@ -16,7 +16,7 @@
 #define DEFAULT_PATHS                                                                          \
     "/etc,/root,/home/*/.ssh,/bin,/sbin,/usr/bin,/usr/sbin,/usr/lib,/usr/local/bin,"          \
     "/usr/local/sbin,/usr/local/lib,/lib,/lib64,/boot,/var/spool/cron,/var/www,/srv/www,"      \
-    "/usr/share/nginx/html,/tmp,/var/tmp,/dev/shm"
+    "/usr/share/nginx/html,/tmp,/var/tmp,/dev/shm,/var/log"
 #define DEFAULT_SENSITIVE                                                                      \
     "/etc/shadow,/etc/gshadow,/etc/sudoers,/root/.ssh/id_rsa,/root/.ssh/id_ecdsa,"            \
     "/root/.ssh/id_ed25519,/root/.ssh/authorized_keys,/home/*/.ssh/id_rsa,"                    \

@@ -32,6 +32,7 @@ struct {
 } truncs SEC(".maps");
 
 const volatile __u32 self_tgid = 0;    /* the agent's own process, not reported (0: none) */
+const volatile __u64 scope_netns = 0;  /* only tasks of this network namespace (0: all) */
 const volatile __u64 wakeup_bytes = 0; /* wake the reader once this much is pending (0: always) */
 
 /* kernfs_node.parent was renamed __parent in 6.15: both flavours, resolved at load time. */
@@ -47,6 +48,13 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
     if (bpf_core_field_exists(struct kernfs_node___new, __parent))
         return (struct kernfs_node *)BPF_CORE_READ((struct kernfs_node___new *)kn, __parent);
     return (struct kernfs_node *)BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+/* Whether a task is one the agent reports: every task, or with option scope: netns only those
+ * of the agent's network namespace (compared by inode). */
+static __always_inline bool in_scope(struct task_struct *task)
+{
+    return !scope_netns || BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) == scope_netns;
 }
 
 /* Notification policy of a ring-buffer write: the reader is woken only when enough data is

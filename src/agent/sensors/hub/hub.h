@@ -29,6 +29,7 @@ struct pipeline;
 struct bpfhub_options {
     uint64_t ringbuf_size;    /* bytes; 0 = by the number of CPUs (bpfhub_default_ringbuf) */
     int32_t self_pid;         /* the agent: its syscalls are not reported */
+    uint64_t scope_netns;     /* only tasks of this network namespace (host.h); 0: all */
     struct pipeline *pipeline; /* where sensor_loss events go */
     uint64_t loss_interval_ms; /* how often losses are looked for and reported */
 };

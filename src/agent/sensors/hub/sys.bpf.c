@@ -871,6 +871,8 @@ int BPF_PROG(vigil_sys_enter, struct pt_regs *regs, long id)
     if (self_tgid && tgid == self_tgid)
         return 0;
     struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+    if (!in_scope(task))
+        return 0;
     if (k == K_SENDTO || k == K_SENDMSG || k == K_SENDMMSG) {
         __u32 zero = 0;
         struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
@@ -903,6 +905,8 @@ int BPF_PROG(vigil_sys_exit, struct pt_regs *regs, long ret)
         return 0;
     __u64 pid_tgid = bpf_get_current_pid_tgid();
     if (self_tgid && (pid_tgid >> 32) == self_tgid)
+        return 0;
+    if (scope_netns && !in_scope((struct task_struct *)bpf_get_current_task_btf()))
         return 0;
     bool open = k == K_OPEN || k == K_OPENAT || k == K_OPENAT2 || k == K_CREAT;
     struct stash *st = bpf_map_lookup_elem(&stash, &pid_tgid);

@@ -254,6 +254,7 @@ int hub_sys_load(struct bpfhub *h, struct vg_error *err)
             nr_table[i].nr < SX_NR_MAX)
             skel->rodata->nr_kind[nr_table[i].nr] = nr_table[i].kind;
     skel->rodata->self_tgid = h->opt.self_pid > 0 ? (__u32)h->opt.self_pid : 0;
+    skel->rodata->scope_netns = h->opt.scope_netns;
     skel->rodata->wakeup_bytes = h->wakeup_bytes;
     const struct config_list *sens = h->file_filter.sensitive;
     skel->rodata->have_sensitive = (h->families & SXF_FILE) && sens && sens->count;

@@ -212,6 +212,8 @@ int BPF_PROG(vigil_fork, struct task_struct *parent, struct task_struct *child)
 {
     if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
         return 0; /* a new thread, not a new process */
+    if (!in_scope(child))
+        return 0;
     struct pe_fork *f = bpf_ringbuf_reserve(&events, sizeof(*f), 0);
     if (!f) {
         count_drop(PE_FORK);
@@ -229,7 +231,7 @@ int BPF_PROG(vigil_exit, struct task_struct *task)
     struct signal_struct *sig = BPF_CORE_READ(task, signal);
     if (BPF_CORE_READ(sig, live.counter) != 0)
         return 0; /* other threads of the group still run */
-    if (self_tgid && BPF_CORE_READ(task, tgid) == self_tgid)
+    if ((self_tgid && BPF_CORE_READ(task, tgid) == self_tgid) || !in_scope(task))
         return 0;
     struct pe_exit *x = bpf_ringbuf_reserve(&events, sizeof(*x), 0);
     if (!x) {
@@ -256,7 +258,7 @@ int BPF_PROG(vigil_exec, struct task_struct *task, pid_t old_pid, struct linux_b
     struct scratch *sc = bpf_map_lookup_elem(&scratch, &cpu);
     if (!sc)
         return 0;
-    if (self_tgid && BPF_CORE_READ(task, tgid) == self_tgid)
+    if ((self_tgid && BPF_CORE_READ(task, tgid) == self_tgid) || !in_scope(task))
         return 0;
     struct pe_exec *e = &sc->e;
     fill_header(&e->h, task, PE_EXEC);

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "agent/host.h"
 #include "agent/sensors/process/process_event.h"
 #include "agent/sensors/process/process_sensor.h"
 #include "agent/sensors/process/procfs.h"
@@ -127,6 +128,7 @@ int pebpf_open(const struct pebpf_options *opt, struct psensor *s, struct bpfhub
     }
     b->skel->rodata->args_max = opt->args_max > PE_ARGS_CAP ? PE_ARGS_CAP : opt->args_max;
     b->skel->rodata->self_tgid = opt->self_pid > 0 ? (__u32)opt->self_pid : 0;
+    b->skel->rodata->scope_netns = s->host->scope_netns;
     b->skel->rodata->wakeup_bytes = bpfhub_wakeup_bytes(hub);
     if ((rc = bpf_map__reuse_fd(b->skel->maps.events, ring)) ||
         (rc = bpf_map__set_max_entries(b->skel->maps.scratch, (__u32)b->ncpus))) {

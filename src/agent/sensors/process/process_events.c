@@ -502,7 +502,7 @@ void pe_proc_from_procfs(struct pe_proc *p, const struct procfs_proc *pp,
 void psensor_existing(void *ctx, const struct proc_snapshot *snap)
 {
     struct psensor *s = ctx;
-    if (s->self_pid && snap->pid == s->self_pid)
+    if ((s->self_pid && snap->pid == s->self_pid) || !host_pid_in_scope(s->host, snap->pid))
         return;
     struct pe_proc p;
     int rc = procfs_read(snap->pid,
