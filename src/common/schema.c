@@ -13,6 +13,8 @@ static const struct field_def fields[] = {
 #include "common/schema_fields.def"
 #undef FIELD
 };
+_Static_assert(sizeof(fields) / sizeof(fields[0]) <= FLD_MAX_ID,
+               "a field id is not below FLD_MAX_ID (schema.h)");
 
 const struct header_column schema_header_columns[] = {
     {"event_key", FT_INT,
@@ -115,7 +117,7 @@ static const enum field_id alert_columns[] = {
     FLD_DEDUP_KEY, FLD_REPEAT_COUNT, FLD_MESSAGE, FLD_PID, FLD_PPID, FLD_ENTITY_ID,
     FLD_PARENT_ENTITY_ID, FLD_EXE, FLD_PARENT_EXE, FLD_CMDLINE, FLD_PARENT_CMDLINE, FLD_UID,
     FLD_EUID, FLD_USER, FLD_ANCESTRY, FLD_PATH, FLD_DST_IP, FLD_DST_PORT, FLD_INDICATOR,
-    FLD_EVENT_TABLE, FLD_TRIGGER_EVENTS, FLD_NONE,
+    FLD_EVENT_TABLE, FLD_TRIGGER_EVENTS, FLD_SRC_IP, FLD_SRC_PORT, FLD_NONE,
 };
 static const char *const alert_indexes[] = {"time", "rule_id", "dedup_key", "entity_id", NULL};
 
@@ -205,10 +207,12 @@ static const struct table_def tables[] = {
      "`user_login`, `user_auth`, `user_cmd`, `add_user`, ...",
      audit_columns, audit_indexes},
     {TBL_ALERTS, "alerts",
-     "Detections by the rule engine on the agent (Sigma, native, IOC and YARA rules): which "
+     "Detections by the rule engine on the agent (Sigma, native, IOC and YARA rules), and by the "
+     "server (new rows of a scheduled hunt, matches of a retro-hunt raised as alerts): which "
      "rule, how severe, its ATT&CK tactic and technique, the process and its ancestry, and the "
      "events behind it. Repeats of one alert (same dedup_key) within the rule's window are "
-     "counted, not repeated.",
+     "counted, not repeated. Alerts the server raises have event keys below 2^44 (the server's "
+     "own sequence) and the agent_id of the host they are about.",
      "`alert` (the first time), `update` (the repeat count at the end of the window)",
      alert_columns, alert_indexes},
     {TBL_AGENT_EVENTS, "agent_events",
@@ -287,7 +291,7 @@ size_t schema_table_ncolumns(const struct table_def *t)
     return n;
 }
 
-static const char *sql_type(enum field_type t) { return t == FT_INT ? "INTEGER" : "TEXT"; }
+const char *schema_sql_type(enum field_type t) { return t == FT_INT ? "INTEGER" : "TEXT"; }
 
 int schema_sqlite_ddl(struct buf *out)
 {
@@ -298,10 +302,10 @@ int schema_sqlite_ddl(struct buf *out)
                          t->name);
         for (size_t h = 1; h < schema_header_ncolumns; h++)
             rc |= buf_printf(out, ",\n  %s %s NOT NULL", schema_header_columns[h].name,
-                             sql_type(schema_header_columns[h].type));
+                             schema_sql_type(schema_header_columns[h].type));
         for (size_t c = 0; t->columns[c] != FLD_NONE; c++) {
             const struct field_def *f = schema_field(t->columns[c]);
-            rc |= buf_printf(out, ",\n  %s %s", f->name, sql_type(f->type));
+            rc |= buf_printf(out, ",\n  %s %s", f->name, schema_sql_type(f->type));
         }
         rc |= buf_append_str(out, "\n);\n");
         for (size_t x = 0; t->indexes && t->indexes[x]; x++) {
@@ -329,7 +333,7 @@ int schema_markdown(struct buf *out)
                               "| column | type | meaning |\n|---|---|---|\n");
     for (size_t h = 0; h < schema_header_ncolumns; h++)
         rc |= buf_printf(out, "| `%s` | %s | %s |\n", schema_header_columns[h].name,
-                         sql_type(schema_header_columns[h].type),
+                         schema_sql_type(schema_header_columns[h].type),
                          schema_header_columns[h].description);
     for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
         const struct table_def *t = &tables[i];
@@ -338,7 +342,7 @@ int schema_markdown(struct buf *out)
                          t->name, t->description, t->actions);
         for (size_t c = 0; t->columns[c] != FLD_NONE; c++) {
             const struct field_def *f = schema_field(t->columns[c]);
-            rc |= buf_printf(out, "| `%s` | %s | %s |\n", f->name, sql_type(f->type),
+            rc |= buf_printf(out, "| `%s` | %s | %s |\n", f->name, schema_sql_type(f->type),
                              f->description);
         }
         if (t->indexes && t->indexes[0]) {

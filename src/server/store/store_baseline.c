@@ -168,20 +168,6 @@ out:
     return rc;
 }
 
-/* Rows of a prepared statement as an array of objects. */
-static json_t *rows_json(sqlite3_stmt *s)
-{
-    json_t *arr = json_array();
-    size_t bytes = 0;
-    while (arr && sqlite3_step(s) == SQLITE_ROW) {
-        json_t *row = json_object();
-        for (int i = 0; row && i < sqlite3_column_count(s); i++)
-            json_object_set_new(row, sqlite3_column_name(s, i), store_column_json(s, i, &bytes));
-        json_array_append_new(arr, row);
-    }
-    return arr;
-}
-
 json_t *store_baseline_json(struct store *st, const struct baseline_filter *f, bool with_checks,
                             struct vg_error *err)
 {
@@ -205,7 +191,7 @@ json_t *store_baseline_json(struct store *st, const struct baseline_filter *f, b
         sqlite3_bind_text(s, 1, f->host, -1, SQLITE_STATIC);
     if (f->policy)
         sqlite3_bind_text(s, 2, f->policy, -1, SQLITE_STATIC);
-    scores = rows_json(s);
+    scores = store_rows_json(s);
     sqlite3_finalize(s);
     s = NULL;
     if (with_checks) {
@@ -225,7 +211,7 @@ json_t *store_baseline_json(struct store *st, const struct baseline_filter *f, b
             sqlite3_bind_text(s, 2, f->policy, -1, SQLITE_STATIC);
         sqlite3_bind_int(s, 3, f->failed_only);
         sqlite3_bind_int64(s, 4, f->limit ? (int64_t)f->limit : 100000);
-        checks = rows_json(s);
+        checks = store_rows_json(s);
     }
     if (!scores || (with_checks && !checks)) {
         vg_error_set(err, -ENOMEM, "out of memory");

@@ -109,20 +109,6 @@ int store_hunt_get(struct store *st, const char *name, struct hunt_def *h)
     return rc;
 }
 
-/* Rows of a query as JSON objects named by its columns. */
-static json_t *rows_json(sqlite3_stmt *s)
-{
-    json_t *arr = json_array();
-    while (arr && sqlite3_step(s) == SQLITE_ROW) {
-        json_t *o = json_object();
-        size_t bytes = 0;
-        for (int i = 0; i < sqlite3_column_count(s); i++)
-            json_object_set_new(o, sqlite3_column_name(s, i), store_column_json(s, i, &bytes));
-        json_array_append_new(arr, o);
-    }
-    return arr;
-}
-
 json_t *store_hunts_json(struct store *st)
 {
     sqlite3 *db = store_writer(st);
@@ -136,7 +122,7 @@ json_t *store_hunts_json(struct store *st)
                            " ON r.id = (SELECT max(id) FROM hunt_runs WHERE hunt=h.name)"
                            " ORDER BY h.name",
                            -1, &s, NULL) == SQLITE_OK)
-        out = rows_json(s);
+        out = store_rows_json(s);
     sqlite3_finalize(s);
     store_writer_done(st);
     return out;
@@ -281,7 +267,7 @@ static json_t *named_rows(struct store *st, const char *sql, const char *name, i
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
         sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
         sqlite3_bind_int(s, 2, limit);
-        out = rows_json(s);
+        out = store_rows_json(s);
     }
     sqlite3_finalize(s);
     store_writer_done(st);

@@ -56,6 +56,8 @@ int store_exec(sqlite3 *db, const char *sql, struct vg_error *err);
 int store_db_error(struct vg_error *err, sqlite3 *db, const char *what);
 /* Column i of the current row as JSON (text that is not UTF-8 is repaired); adds its size. */
 json_t *store_column_json(sqlite3_stmt *s, int i, size_t *bytes);
+/* The rows of a prepared statement (stepped to the end) as JSON objects named by its columns. */
+json_t *store_rows_json(sqlite3_stmt *s);
 /* Now, in ns since the epoch (the unit of every time column). */
 static inline int64_t store_now_ns(void) { return (int64_t)time_now_ns(); }
 

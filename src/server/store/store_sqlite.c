@@ -111,6 +111,43 @@ static int prepare_inserts(struct store *st, struct vg_error *err)
     return 0;
 }
 
+/* Columns the schema gained since the database was made are added to its existing event
+ * tables (new tables are made by the DDL), so an upgraded server keeps everything stored. */
+static int add_new_columns(sqlite3 *db, struct vg_error *err)
+{
+    size_t n;
+    const struct table_def *tables = schema_tables(&n);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const struct table_def *t = &tables[i];
+        char sql[256];
+        snprintf(sql, sizeof(sql), "SELECT name FROM pragma_table_info('%s')", t->name);
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+            return store_db_error(err, db, "reading the tables' columns");
+        bool have[FLD_MAX_ID] = {false}, exists = false;
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            const struct field_def *f = schema_field_by_name((const char *)sqlite3_column_text(s, 0));
+            exists = true;
+            if (f)
+                have[f->id] = true;
+        }
+        sqlite3_finalize(s);
+        for (size_t c = 0; exists && !rc && t->columns[c] != FLD_NONE; c++) {
+            const struct field_def *f = schema_field(t->columns[c]);
+            if (have[f->id])
+                continue;
+            snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", t->name, f->name,
+                     schema_sql_type(f->type));
+            rc = store_exec(db, sql, err);
+            if (!rc)
+                log_info("database: column %s added to table %s (schema upgrade)", f->name,
+                         t->name);
+        }
+    }
+    return rc;
+}
+
 int store_open(const char *path, struct store **out, struct vg_error *err)
 {
     struct store *st = calloc(1, sizeof(*st));
@@ -128,6 +165,10 @@ int store_open(const char *path, struct store **out, struct vg_error *err)
         goto fail;
     }
     sqlite3_busy_timeout(st->w, 10000);
+    if ((rc = add_new_columns(st->w, err))) {
+        vg_error_prefix(err, rc, "database %s: ", path);
+        goto fail;
+    }
     struct buf ddl = {0};
     buf_append_str(&ddl, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                          " PRAGMA foreign_keys=ON; BEGIN;\n");
@@ -492,28 +533,34 @@ json_t *store_column_json(sqlite3_stmt *s, int i, size_t *bytes)
     }
 }
 
-json_t *store_agents_json(struct store *st)
+json_t *store_rows_json(sqlite3_stmt *s)
 {
     json_t *arr = json_array();
+    size_t bytes = 0;
+    while (arr && sqlite3_step(s) == SQLITE_ROW) {
+        json_t *o = json_object();
+        for (int i = 0; o && i < sqlite3_column_count(s); i++)
+            json_object_set_new(o, sqlite3_column_name(s, i), store_column_json(s, i, &bytes));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+json_t *store_agents_json(struct store *st)
+{
+    json_t *arr = NULL;
     pthread_mutex_lock(&st->wlock);
     sqlite3_stmt *s = NULL;
-    if (arr && sqlite3_prepare_v2(st->w,
-                                  "SELECT agent_id, hostname, status, os, kernel, arch,"
-                                  " agent_version, sensors, enrolled_at, last_seen, last_addr,"
-                                  " spool_pending, spool_dropped, events_lost, cert_serial"
-                                  " FROM agents ORDER BY agent_num",
-                                  -1, &s, NULL) == SQLITE_OK) {
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            json_t *o = json_object();
-            size_t bytes = 0;
-            for (int i = 0; i < sqlite3_column_count(s); i++)
-                json_object_set_new(o, sqlite3_column_name(s, i), store_column_json(s, i, &bytes));
-            json_array_append_new(arr, o);
-        }
-    }
+    if (sqlite3_prepare_v2(st->w,
+                           "SELECT agent_id, hostname, status, os, kernel, arch,"
+                           " agent_version, sensors, enrolled_at, last_seen, last_addr,"
+                           " spool_pending, spool_dropped, events_lost, cert_serial"
+                           " FROM agents ORDER BY agent_num",
+                           -1, &s, NULL) == SQLITE_OK)
+        arr = store_rows_json(s);
     sqlite3_finalize(s);
     pthread_mutex_unlock(&st->wlock);
-    return arr;
+    return arr ? arr : json_array();
 }
 
 /* ---------------------------------------------------------------- ingest */
