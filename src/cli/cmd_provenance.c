@@ -1,6 +1,7 @@
 /* cmd_provenance.c - `vigil provenance`: the story of a process or an event, from where it
  * came in to what it touched.
- *   vigil provenance (--entity ID | --event TABLE:EVENT_KEY) [--json|--dot] [--max-nodes N] */
+ *   vigil provenance (--entity ID | --event TABLE:EVENT_KEY | --alert EVENT_KEY) [--json|--dot]
+ *                    [--max-nodes N] */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,20 +9,27 @@
 
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/output.h"
 
 int cmd_provenance(struct cli *c, int argc, char **argv)
 {
     const char *entity = NULL, *event = NULL, *format = "story", *max = NULL;
+    char alert_event[64];
     static const struct option opts[] = {
         {"entity", required_argument, NULL, 'e'}, {"event", required_argument, NULL, 'v'},
+        {"alert", required_argument, NULL, 'a'},
         {"json", no_argument, NULL, 'j'},         {"dot", no_argument, NULL, 'd'},
         {"max-nodes", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0},
     };
     int o;
-    while ((o = getopt_long(argc, argv, "e:v:jdn:", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "e:v:a:jdn:", opts, NULL)) != -1) {
         switch (o) {
         case 'e': entity = optarg; break;
         case 'v': event = optarg; break;
+        case 'a':
+            snprintf(alert_event, sizeof(alert_event), "alerts:%.40s", optarg);
+            event = alert_event;
+            break;
         case 'j': format = "json"; break;
         case 'd': format = "dot"; break;
         case 'n': max = optarg; break;
@@ -71,19 +79,12 @@ int cmd_provenance(struct cli *c, int argc, char **argv)
             puts(s);
         free(s);
     } else {
-        size_t i;
-        json_t *step;
-        json_array_foreach(json_object_get(r, "storyline"), i, step) {
-            const char *tech = json_string_value(json_object_get(step, "technique"));
-            printf("%s  %s%s%s%s\n", json_string_value(json_object_get(step, "when")),
-                   json_string_value(json_object_get(step, "step")), tech ? "  [" : "",
-                   tech ? tech : "", tech ? "]" : "");
-        }
+        output_storyline(stdout, json_object_get(r, "storyline"));
     }
     json_decref(r);
     return 0;
 usage:
-    fprintf(stderr, "usage: vigil provenance (--entity ID | --event TABLE:EVENT_KEY) "
-                    "[--json|--dot] [--max-nodes N]\n");
+    fprintf(stderr, "usage: vigil provenance (--entity ID | --event TABLE:EVENT_KEY | "
+                    "--alert EVENT_KEY) [--json|--dot] [--max-nodes N]\n");
     return 2;
 }

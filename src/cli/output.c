@@ -173,3 +173,21 @@ void output_objects(FILE *f, json_t *rows, const char *const *cols, size_t ncols
     output_table(f, res);
     json_decref(res);
 }
+
+void output_storyline(FILE *f, json_t *steps)
+{
+    size_t i;
+    json_t *step;
+    json_array_foreach(steps, i, step) {
+        const char *tech = json_string_value(json_object_get(step, "technique"));
+        json_t *alert = json_object_get(step, "alert");
+        fprintf(f, "%s  %s", json_string_value(json_object_get(step, "when")),
+                json_string_value(json_object_get(step, "step")));
+        if (tech)
+            fprintf(f, "  [%s]", tech);
+        if (alert)
+            fprintf(f, "  ALERT %s (%s)", json_string_value(json_object_get(alert, "title")),
+                    json_string_value(json_object_get(alert, "severity")));
+        fputc('\n', f);
+    }
+}

@@ -32,6 +32,9 @@ enum stmt_id {
     S_PEER_ACCEPT,   /* the accept of a connect, on any host */
     S_PEER_CONNECT,  /* the connect behind an accept, on any host */
     S_EVENT,         /* an event's entity and time by table and key (built per table) */
+    S_ALERTS,        /* alerts on an entity */
+    S_CREDS,         /* credential changes of an entity */
+    S_LOGIN,         /* the login an sshd process logged */
     S_COUNT
 };
 
@@ -55,15 +58,18 @@ static const char *const stmt_sql[S_COUNT] = {
                   " AND time<=?3 AND entity_id IS NOT NULL ORDER BY time DESC LIMIT 5",
     [S_EXECS] = "SELECT entity_id, min(time) FROM process_events WHERE agent_id=?1 AND exe=?2"
                 " AND action='exec' AND time>=?3 GROUP BY entity_id ORDER BY 2 LIMIT 10",
-    [S_ACCEPTS] = "SELECT dst_ip, dst_port, src_ip, src_port, time FROM network_events"
+    /* an accept's src is the client, its dst our listening address */
+    [S_ACCEPTS] = "SELECT src_ip, src_port, dst_ip, dst_port, time FROM network_events"
                   " WHERE entity_id=?1 AND action='accept' AND time<=?2 AND time>=?2-?3"
                   " ORDER BY time DESC LIMIT 3",
     [S_CRON_WRITES] = "SELECT entity_id, path, time FROM file_events WHERE agent_id=?1 AND"
                       " (path GLOB '/etc/cron*' OR path GLOB '/var/spool/cron/*' OR"
                       " target_path GLOB '/etc/cron*' OR target_path GLOB '/var/spool/cron/*')"
                       " AND time<=?2 AND entity_id IS NOT NULL ORDER BY time DESC LIMIT 5",
+    /* the accept of a connect: same server address (indexed dst_ip), same client port */
     [S_PEER_ACCEPT] = "SELECT agent_id, entity_id, time FROM network_events WHERE"
-                      " action='accept' AND dst_ip=?1 AND dst_port=?2 AND time BETWEEN ?3 AND ?4"
+                      " action='accept' AND dst_ip=?5 AND dst_port=?6 AND src_port=?2 AND"
+                      " (src_ip=?1 OR ?1 IN ('127.0.0.1','::1')) AND time BETWEEN ?3 AND ?4"
                       " AND entity_id IS NOT NULL LIMIT 3",
     /* the connect behind an accept, found through the accepting side's own address (indexed
      * dst_ip) and checked on the client's port */
@@ -71,6 +77,17 @@ static const char *const stmt_sql[S_COUNT] = {
                        " action='connect' AND dst_ip=?5 AND dst_port=?6 AND src_port=?2 AND"
                        " (src_ip=?1 OR ?1 IN ('127.0.0.1','::1')) AND time BETWEEN ?3 AND ?4"
                        " AND entity_id IS NOT NULL LIMIT 3",
+    [S_ALERTS] = "SELECT rule_id, rule_title, severity, technique, path, dst_ip, src_ip, time,"
+                 " event_key, event_table FROM alerts WHERE entity_id=?1 AND action='alert'"
+                 " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1"
+                 " WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, time LIMIT 10",
+    [S_CREDS] = "SELECT time, old_uid, new_uid, old_euid, new_euid, user FROM process_events"
+                " WHERE entity_id=?1 AND action='setuid' AND coalesce(result_code, 0)=0"
+                " ORDER BY time LIMIT 5",
+    /* sshd logs "Accepted ..." under the pid of the process it forked for the connection */
+    [S_LOGIN] = "SELECT user, src_ip, src_port, auth_method, time FROM login_events"
+                " WHERE agent_id=?1 AND pid=?2 AND action='login' AND time BETWEEN ?3 AND ?4"
+                " ORDER BY time LIMIT 1",
 };
 
 struct builder {
@@ -213,6 +230,65 @@ static long add_address(struct builder *b, const char *ip, int64_t port, int64_t
     return n;
 }
 
+/* A user of a host: "user:<agent>:<uid>" (or :<name> when only the name is known). */
+static long add_user(struct builder *b, const char *agent_id, int64_t uid, const char *name,
+                     int64_t t)
+{
+    char id[160], label[160];
+    if (uid >= 0)
+        snprintf(id, sizeof(id), "user:%.63s:%lld", agent_id, (long long)uid);
+    else
+        snprintf(id, sizeof(id), "user:%.63s:%.64s", agent_id, name ? name : "?");
+    if (name && *name)
+        snprintf(label, sizeof(label), "%.64s%s", name, uid >= 0 ? "" : "");
+    else
+        snprintf(label, sizeof(label), uid == 0 ? "root" : "uid %lld", (long long)uid);
+    json_t *attrs = json_pack("{s:s}", "agent_id", agent_id);
+    if (uid >= 0)
+        json_object_set_new(attrs, "uid", json_integer(uid));
+    if (name && *name)
+        json_object_set_new(attrs, "user", json_string(name));
+    long n = prov_node_get(b->g, id, PROV_USER, label, attrs);
+    if (n >= 0 && (!b->g->nodes[n].time || (t && t < b->g->nodes[n].time)))
+        b->g->nodes[n].time = t;
+    return n;
+}
+
+/* Credential changes of a process (setuid family; an exec of a set-user-id file, seen as euid
+ * differing from uid) as edges to the user it became. */
+static void credentials(struct builder *b, struct proc_info *pi, const char *entity)
+{
+    json_t *attrs = b->g->nodes[pi->node].attrs;
+    json_int_t uid = json_integer_value(json_object_get(attrs, "uid"));
+    json_int_t euid = json_integer_value(json_object_get(attrs, "euid"));
+    if (json_object_get(attrs, "euid") && euid != uid) {
+        long u = add_user(b, pi->agent_id, euid, NULL, pi->start);
+        if (u >= 0) {
+            char detail[96];
+            snprintf(detail, sizeof(detail), "set-user-id exec: uid %lld, euid %lld",
+                     (long long)uid, (long long)euid);
+            prov_edge_add(b->g, (size_t)pi->node, (size_t)u, "credential change", pi->start,
+                          detail);
+        }
+    }
+    sqlite3_stmt *s = stmt(b, S_CREDS);
+    sqlite3_bind_text(s, 1, entity, -1, SQLITE_STATIC);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int64_t t = sqlite3_column_int64(s, 0);
+        int64_t old_uid = sqlite3_column_int64(s, 1), new_uid = sqlite3_column_int64(s, 2);
+        int64_t old_euid = sqlite3_column_int64(s, 3), new_euid = sqlite3_column_int64(s, 4);
+        if (old_uid == new_uid && old_euid == new_euid)
+            continue;
+        long u = add_user(b, pi->agent_id, new_euid, NULL, t);
+        if (u < 0)
+            break;
+        char detail[128];
+        snprintf(detail, sizeof(detail), "uid %lld -> %lld, euid %lld -> %lld",
+                 (long long)old_uid, (long long)new_uid, (long long)old_euid, (long long)new_euid);
+        prov_edge_add(b->g, (size_t)pi->node, (size_t)u, "credential change", t, detail);
+    }
+}
+
 /* ---------------------------------------------------------------- activity */
 
 static void forward(struct builder *b, const char *entity, struct proc_info *pi, int depth,
@@ -235,6 +311,8 @@ static void connected(struct builder *b, long node, const char *src_ip, int64_t 
     sqlite3_bind_int64(s, 2, src_port);
     sqlite3_bind_int64(s, 3, t - CROSS_HOST_WINDOW_NS);
     sqlite3_bind_int64(s, 4, t + CROSS_HOST_WINDOW_NS);
+    sqlite3_bind_text(s, 5, dst_ip, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 6, dst_port);
     char peers[3][ENTITY_LEN];
     int64_t when[3];
     int n = 0;
@@ -266,6 +344,7 @@ static void connected(struct builder *b, long node, const char *src_ip, int64_t 
 static void activity(struct builder *b, const char *entity, struct proc_info *pi, bool follow,
                      int depth)
 {
+    credentials(b, pi, entity);
     struct {
         char action[24], path[1024], target[1024];
         int64_t t, mode;
@@ -351,13 +430,14 @@ static void activity(struct builder *b, const char *entity, struct proc_info *pi
         nn++;
     }
     for (int i = 0; i < nn; i++) {
-        if (!net[i].dst[0])
+        bool is_connect = !strcmp(net[i].action, "connect");
+        if (!(is_connect ? net[i].dst : net[i].src)[0])
             continue;
-        if (!strcmp(net[i].action, "connect")) {
+        if (is_connect) {
             connected(b, pi->node, net[i].src, net[i].sport, net[i].dst, net[i].dport, net[i].t,
                       follow, depth);
         } else {
-            long a = add_address(b, net[i].dst, net[i].dport, net[i].t);
+            long a = add_address(b, net[i].src, net[i].sport, net[i].t); /* the client */
             if (a >= 0)
                 prov_edge_add(b->g, (size_t)pi->node, (size_t)a, "accepted", net[i].t, NULL);
         }
@@ -405,6 +485,39 @@ static void exe_origin(struct builder *b, struct proc_info *pi, int depth)
     }
 }
 
+/* The login an sshd process logged (user, from where, how): the client's address logged in as
+ * the user, whose session the process is. */
+static void login_of(struct builder *b, struct proc_info *pi)
+{
+    json_t *attrs = b->g->nodes[pi->node].attrs;
+    sqlite3_stmt *s = stmt(b, S_LOGIN);
+    sqlite3_bind_text(s, 1, pi->agent_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, json_integer_value(json_object_get(attrs, "pid")));
+    sqlite3_bind_int64(s, 3, pi->start);
+    sqlite3_bind_int64(s, 4, pi->start + ACCEPT_WINDOW_NS);
+    if (sqlite3_step(s) != SQLITE_ROW)
+        return;
+    char user[128], ip[64], method[32];
+    str_copy(user, col_text(s, 0), sizeof(user));
+    str_copy(ip, col_text(s, 1), sizeof(ip));
+    int64_t port = sqlite3_column_int64(s, 2);
+    str_copy(method, col_text(s, 3), sizeof(method));
+    int64_t t = sqlite3_column_int64(s, 4);
+    long u = add_user(b, pi->agent_id, -1, user, t);
+    if (u < 0)
+        return;
+    prov_edge_add(b->g, (size_t)u, (size_t)pi->node, "session", t, NULL);
+    if (!ip[0])
+        return;
+    long a = add_address(b, ip, port, t);
+    if (a < 0)
+        return;
+    char detail[192];
+    snprintf(detail, sizeof(detail), "as %.64s%s%.32s", user, method[0] ? " by " : "", method);
+    prov_edge_add(b->g, (size_t)a, (size_t)u, "logged in", t, detail);
+    b->g->nodes[a].entry = true;
+}
+
 /* Whether a process is where the chain came in: a service that accepted connections before
  * time t (its clients become nodes, and the connecting process on another host is followed),
  * sshd, or cron (the cron files written before t and their writers are followed). */
@@ -414,6 +527,8 @@ static bool entry_point(struct builder *b, struct proc_info *pi, int64_t t, int 
     base = base ? base + 1 : pi->exe;
     bool is_cron = !strcmp(base, "cron") || !strcmp(base, "crond");
     bool entry = false;
+    if (!strcmp(base, "sshd"))
+        login_of(b, pi);
     sqlite3_stmt *s = stmt(b, S_ACCEPTS);
     sqlite3_bind_text(s, 1, json_string_value(json_object_get(b->g->nodes[pi->node].attrs,
                                                               "entity_id")), -1, SQLITE_TRANSIENT);
@@ -639,19 +754,146 @@ static void forward(struct builder *b, const char *entity, struct proc_info *pi,
 
 /* ---------------------------------------------------------------- entry */
 
+/* ---------------------------------------------------------------- alerts and hosts */
+
+/* The step of a node an alert belongs to: the edge to the file or address it names, else the
+ * edge into the process (how it started), else any of its edges, nearest the alert's time and
+ * not yet another alert's step. -1 when none. */
+static long alert_edge(struct builder *b, size_t node, const char *agent_id, const char *path,
+                       const char *ip, int64_t t)
+{
+    struct prov_graph *g = b->g;
+    long target = -1;
+    if (*path) {
+        char id[320];
+        file_node_id(id, agent_id, path);
+        target = prov_node_find(g, id);
+    }
+    long best = -1;
+    int64_t best_d = INT64_MAX;
+    for (int pass = 0; pass < 3 && best < 0; pass++) {
+        for (size_t i = 0; i < g->nedges; i++) {
+            const struct prov_edge *e = &g->edges[i];
+            bool ok;
+            if (pass == 0) {
+                const char *to_ip = g->nodes[e->to].type == PROV_ADDRESS
+                                        ? json_string_value(json_object_get(g->nodes[e->to].attrs,
+                                                                            "ip"))
+                                        : NULL;
+                ok = e->from == node && ((target >= 0 && e->to == (size_t)target) ||
+                                         (*ip && to_ip && !strcmp(to_ip, ip)));
+            }
+            else if (pass == 1)
+                ok = e->to == node && target < 0 && !*ip;
+            else
+                ok = e->to == node || e->from == node;
+            if (!ok || e->alert_rule[0])
+                continue; /* another alert's step */
+            int64_t d = e->time > t ? e->time - t : t - e->time;
+            if (d < best_d) {
+                best_d = d;
+                best = (long)i;
+            }
+        }
+    }
+    return best;
+}
+
+/* Alerts on the graph's processes: on the node (attrs.alerts) and on the step they fired on
+ * (its technique and rule, in the storyline). */
+static void annotate_alerts(struct builder *b)
+{
+    struct prov_graph *g = b->g;
+    size_t n = g->nnodes;
+    for (size_t i = 0; i < n; i++) {
+        if (g->nodes[i].type != PROV_PROCESS)
+            continue;
+        const char *entity = json_string_value(json_object_get(g->nodes[i].attrs, "entity_id"));
+        const char *agent = json_string_value(json_object_get(g->nodes[i].attrs, "agent_id"));
+        if (!entity || !agent)
+            continue;
+        sqlite3_stmt *s = stmt(b, S_ALERTS);
+        sqlite3_bind_text(s, 1, entity, -1, SQLITE_TRANSIENT);
+        json_t *list = NULL;
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            const char *technique = col_text(s, 3);
+            int64_t t = sqlite3_column_int64(s, 7);
+            json_t *a = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "rule_id", col_text(s, 0),
+                                  "title", col_text(s, 1), "severity", col_text(s, 2),
+                                  "technique", technique, "time", (json_int_t)t, "event_key",
+                                  (json_int_t)sqlite3_column_int64(s, 8), "event_table",
+                                  col_text(s, 9));
+            if (!list)
+                list = json_array();
+            json_array_append_new(list, a);
+            /* the most severe alerts choose their step first */
+            long e = alert_edge(b, i, agent, col_text(s, 4), col_text(s, 5), t);
+            if (e < 0)
+                continue;
+            struct prov_edge *edge = &g->edges[e];
+            size_t tl = strcspn(technique, ",");
+            snprintf(edge->technique, sizeof(edge->technique), "%.*s",
+                     (int)(tl < sizeof(edge->technique) ? tl : sizeof(edge->technique) - 1),
+                     technique);
+            str_copy(edge->alert_rule, col_text(s, 0), sizeof(edge->alert_rule));
+            str_copy(edge->alert_title, col_text(s, 1), sizeof(edge->alert_title));
+            str_copy(edge->alert_severity, col_text(s, 2), sizeof(edge->alert_severity));
+        }
+        if (list)
+            json_object_set_new(g->nodes[i].attrs, "alerts", list);
+    }
+}
+
+/* A node per host of the story, and a "lateral movement" edge from host to host where a
+ * process on one connected to a process on the other. */
+static void hosts(struct builder *b)
+{
+    struct prov_graph *g = b->g;
+    size_t n = g->nnodes, ne = g->nedges;
+    long *host_of = malloc((n ? n : 1) * sizeof(*host_of));
+    if (!host_of)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        host_of[i] = -1;
+        if (g->nodes[i].type != PROV_PROCESS)
+            continue;
+        const char *agent = json_string_value(json_object_get(g->nodes[i].attrs, "agent_id"));
+        const char *name = json_string_value(json_object_get(g->nodes[i].attrs, "hostname"));
+        if (!agent)
+            continue;
+        char id[128];
+        snprintf(id, sizeof(id), "host:%.100s", agent);
+        host_of[i] = prov_node_get(g, id, PROV_HOST, name && *name ? name : agent,
+                                   json_pack("{s:s,s:s}", "agent_id", agent, "hostname",
+                                             name ? name : ""));
+        if (host_of[i] >= 0 && (!g->nodes[host_of[i]].time ||
+                                (g->nodes[i].time && g->nodes[i].time < g->nodes[host_of[i]].time)))
+            g->nodes[host_of[i]].time = g->nodes[i].time;
+    }
+    for (size_t i = 0; i < ne; i++) {
+        struct prov_edge e = g->edges[i];
+        if (strcmp(e.type, "connected") || e.from >= n || e.to >= n || host_of[e.from] < 0 ||
+            host_of[e.to] < 0 || host_of[e.from] == host_of[e.to])
+            continue;
+        prov_edge_add(g, (size_t)host_of[e.from], (size_t)host_of[e.to], "lateral movement",
+                      e.time, e.detail);
+    }
+    free(host_of);
+}
+
 /* The entity of an event given by table and key. */
 static int event_entity(struct builder *b, const char *table, int64_t key, char *entity,
                         struct vg_error *err)
 {
     static const char *const tables[] = {"process_events", "network_events", "file_events",
-                                         "kernel_events", NULL};
+                                         "kernel_events", "alerts", NULL};
     bool ok = false;
     for (size_t i = 0; tables[i] && !ok; i++)
         ok = !strcmp(tables[i], table);
     if (!ok)
         return vg_error_set(err, -EINVAL,
                             "events of table %s have no process to trace (use process_events, "
-                            "network_events, file_events or kernel_events)", table);
+                            "network_events, file_events, kernel_events or alerts)", table);
     char sql[160];
     snprintf(sql, sizeof(sql), "SELECT entity_id FROM %s WHERE event_key=?", table);
     sqlite3_stmt *s = NULL;
@@ -715,11 +957,71 @@ int prov_build(struct store *st, const struct prov_request *in, struct prov_grap
     }
     g->nodes[start.node].start = true;
     backward(&b, entity, &start, req.ancestry_depth);
-    forward(&b, entity, &start, req.forward_depth, INT64_MIN, INT64_MAX);
-    prov_graph_prune(g, req.prune_limit);
+    if (!req.backward_only) {
+        forward(&b, entity, &start, req.forward_depth, INT64_MIN, INT64_MAX);
+        annotate_alerts(&b);
+        prov_graph_prune(g, req.prune_limit);
+        hosts(&b);
+    }
 out:
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(b.s[i]);
     store_reader_put(st, b.db);
     return rc;
+}
+
+/* The node that spawned node n (its parent in the chain), or -1. */
+static long parent_node(const struct prov_graph *g, size_t n)
+{
+    for (size_t i = 0; i < g->nedges; i++)
+        if (g->edges[i].to == n && !strcmp(g->edges[i].type, "spawned") &&
+            g->nodes[g->edges[i].from].type == PROV_PROCESS)
+            return (long)g->edges[i].from;
+    return -1;
+}
+
+int prov_entry(struct store *st, const char *entity, char *session_root, char *client_ip,
+               struct vg_error *err)
+{
+    struct prov_request req = {.entity_id = entity, .backward_only = true, .max_jumps = 1,
+                               .max_nodes = 200};
+    struct prov_graph g;
+    session_root[0] = client_ip[0] = '\0';
+    int rc = prov_build(st, &req, &g, err);
+    if (rc) {
+        prov_graph_free(&g);
+        return rc;
+    }
+    long cur = -1, below = -1;
+    for (size_t i = 0; i < g.nnodes && cur < 0; i++)
+        if (g.nodes[i].start)
+            cur = (long)i;
+    /* up the chain to the entry point (or the top), remembering the node below it */
+    for (int steps = 0; cur >= 0 && steps < 64; steps++) {
+        if (g.nodes[cur].entry)
+            break;
+        json_int_t pid = json_integer_value(json_object_get(g.nodes[cur].attrs, "pid"));
+        long up = parent_node(&g, (size_t)cur);
+        if (pid == 1 || up < 0) {
+            if (pid == 1)
+                cur = below; /* init is no session: the topmost below it is */
+            break;
+        }
+        below = cur;
+        cur = up;
+    }
+    long root = cur >= 0 && g.nodes[cur].entry && below >= 0 ? below : cur;
+    if (root >= 0) {
+        const char *e = json_string_value(json_object_get(g.nodes[root].attrs, "entity_id"));
+        str_copy(session_root, e ? e : "", 64);
+    }
+    /* the client that came in at the entry point */
+    for (size_t i = 0; i < g.nnodes; i++)
+        if (g.nodes[i].entry && g.nodes[i].type == PROV_ADDRESS) {
+            const char *ip = json_string_value(json_object_get(g.nodes[i].attrs, "ip"));
+            str_copy(client_ip, ip ? ip : "", 64);
+            break;
+        }
+    prov_graph_free(&g);
+    return 0;
 }

@@ -10,6 +10,7 @@
 #ifndef VIGIL_SERVER_PROV_BUILD_H
 #define VIGIL_SERVER_PROV_BUILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,10 +28,18 @@ struct prov_request {
     int max_jumps;           /* writer / cross-host hops, default 4 */
     size_t max_nodes;        /* default 400 */
     size_t prune_limit;      /* default 8 */
+    bool backward_only;      /* the way in only (no descendants, alerts or host nodes) */
 };
 
 /* Build the graph; -ENOENT when the process or event is unknown. */
 int prov_build(struct store *st, const struct prov_request *req, struct prov_graph *g,
+               struct vg_error *err);
+
+/* Where a process's story came in, for correlating alerts: the session root (the ancestor the
+ * entry point spawned for this connection, login or job; the topmost ancestor below init when
+ * no entry point is seen) and the client address at the entry (empty when none). Each out
+ * buffer holds at least 64 bytes. -ENOENT when the entity is unknown. */
+int prov_entry(struct store *st, const char *entity, char *session_root, char *client_ip,
                struct vg_error *err);
 
 #endif

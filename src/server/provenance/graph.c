@@ -233,9 +233,10 @@ json_t *prov_storyline(const struct prov_graph *g)
                                  g->nodes[e->from].id, "to", g->nodes[e->to].id);
         if (e->technique[0])
             json_object_set_new(step, "technique", json_string(e->technique));
-        json_t *alerts = json_object_get(g->nodes[e->to].attrs, "alerts");
-        if (json_array_size(alerts))
-            json_object_set(step, "alerts", alerts);
+        if (e->alert_rule[0])
+            json_object_set_new(step, "alert", json_pack("{s:s,s:s,s:s}", "rule_id", e->alert_rule,
+                                                         "title", e->alert_title, "severity",
+                                                         e->alert_severity));
         json_array_append_new(steps, step);
     }
     free(order);
@@ -260,6 +261,10 @@ json_t *prov_graph_json(const struct prov_graph *g)
                               g->nodes[e->to].id, "type", e->type, "time", (json_int_t)e->time);
         if (e->detail[0])
             json_object_set_new(o, "detail", json_string(e->detail));
+        if (e->technique[0])
+            json_object_set_new(o, "technique", json_string(e->technique));
+        if (e->alert_rule[0])
+            json_object_set_new(o, "alert", json_string(e->alert_rule));
         json_array_append_new(edges, o);
     }
     return json_pack("{s:o,s:o,s:o,s:b,s:I}", "nodes", nodes, "edges", edges, "storyline",
@@ -302,9 +307,12 @@ char *prov_graph_dot(const struct prov_graph *g)
         char when[48];
         time_format_ns(e->time > 0 ? (uint64_t)e->time : 0, when, sizeof(when));
         char label[320];
-        snprintf(label, sizeof(label), "%s %.12s", e->type, when + 11);
+        snprintf(label, sizeof(label), "%s %.12s%s%s", e->type, when + 11,
+                 e->technique[0] ? " " : "", e->technique);
         buf_printf(&b, "  n%zu -> n%zu [label=", e->from, e->to);
         dot_quote(&b, label);
+        if (e->alert_rule[0])
+            buf_append_str(&b, ", color=red, fontcolor=red");
         buf_append_str(&b, "];\n");
     }
     buf_append_str(&b, "}\n");

@@ -1,7 +1,8 @@
 /* graph.h - the provenance graph of an event: nodes (processes by entity id, files, remote
  * addresses, users, hosts) and timed edges (spawned, executed, wrote, renamed, deleted, chmod,
- * connected, accepted, logged in, credential change), with the renderings an analyst reads:
- * JSON, Graphviz DOT and an ordered storyline. Built by build.c from the store. */
+ * connected, accepted, logged in, credential change, lateral movement), with the alerts that
+ * fired on the way, and the renderings an analyst reads: JSON, Graphviz DOT and an ordered
+ * storyline. Built by build.c from the store. */
 #ifndef VIGIL_SERVER_PROV_GRAPH_H
 #define VIGIL_SERVER_PROV_GRAPH_H
 
@@ -29,6 +30,9 @@ struct prov_edge {
     int64_t time;
     char detail[256];
     char technique[32];    /* ATT&CK technique of an alert on this step, if any */
+    char alert_rule[128];  /* that alert: its rule id, */
+    char alert_title[160]; /* title */
+    char alert_severity[16]; /* and severity */
 };
 
 struct prov_graph {
@@ -63,7 +67,8 @@ json_t *prov_graph_json(const struct prov_graph *g);
 /* Graphviz DOT text (heap, caller frees). */
 char *prov_graph_dot(const struct prov_graph *g);
 /* The storyline: one step per edge, in time order:
- * [{"time", "step", "type", "from", "to", "technique"}]. */
+ * [{"time", "when", "step", "type", "from", "to", "technique", "alert": {rule_id, title,
+ * severity}}] (technique and alert when an alert fired on that step). */
 json_t *prov_storyline(const struct prov_graph *g);
 
 #endif
