@@ -1,6 +1,9 @@
-/* cmd_sweep.c - `vigil sweep INDICATOR... [--file F] [--since 7d] [--json]`: every host and
- * process that saw any of the indicators (SHA-256 of an executable, an address, a CIDR range, a
- * domain). A file holds one indicator per line ('#' starts a comment). */
+/* cmd_sweep.c - `vigil sweep INDICATOR... [--file F] [--feed F] [--since 7d] [--json]`: every
+ * host and process that saw any of the indicators (SHA-256 of an executable, an address, a CIDR
+ * range, a domain). A --file holds one indicator per line ('#' starts a comment); a --feed is an
+ * indicator feed (CSV type,value, STIX 2.1 bundle or MISP event) that the server reads with the
+ * detection engine's feed loader. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "common/buf.h"
 #include "common/util.h"
 
 static int read_file(const char *path, json_t *out)
@@ -30,17 +34,20 @@ static int read_file(const char *path, json_t *out)
 
 int cmd_sweep(struct cli *c, int argc, char **argv)
 {
-    const char *since = "30d";
+    const char *since = "30d", *feed_path = NULL;
     bool as_json = false;
     json_t *ind = json_array();
+    struct buf feed = {0};
     static const struct option opts[] = {
-        {"file", required_argument, NULL, 'f'}, {"since", required_argument, NULL, 's'},
-        {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0},
+        {"file", required_argument, NULL, 'f'}, {"feed", required_argument, NULL, 'F'},
+        {"since", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
     };
     int o, rc = 2;
-    while ((o = getopt_long(argc, argv, "f:s:j", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "f:F:s:j", opts, NULL)) != -1) {
         switch (o) {
         case 'f': if (read_file(optarg, ind)) goto out; break;
+        case 'F': feed_path = optarg; break;
         case 's': since = optarg; break;
         case 'j': as_json = true; break;
         default: goto usage;
@@ -48,9 +55,24 @@ int cmd_sweep(struct cli *c, int argc, char **argv)
     }
     for (int i = optind; i < argc; i++)
         json_array_append_new(ind, json_string(argv[i]));
-    if (!json_array_size(ind))
+    if (feed_path) {
+        int frc = file_read_all(feed_path, &feed, 8u << 20);
+        if (!frc)
+            frc = buf_terminate(&feed);
+        if (frc) {
+            fprintf(stderr, "vigil sweep: %s: %s\n", feed_path,
+                    frc == -EFBIG ? "larger than 8 MiB" : strerror(-frc));
+            rc = 1;
+            goto out;
+        }
+    }
+    if (!json_array_size(ind) && !feed_path)
         goto usage;
-    json_t *body = json_pack("{s:O,s:s}", "indicators", ind, "since", since);
+    json_t *body = json_pack("{s:s}", "since", since);
+    if (json_array_size(ind))
+        json_object_set(body, "indicators", ind);
+    if (feed_path)
+        json_object_set_new(body, "feed", json_string((const char *)feed.data));
     json_t *r = cli_call(c, "sweep", "POST", "/api/v1/sweep", body);
     json_decref(body);
     rc = 1;
@@ -87,6 +109,10 @@ int cmd_sweep(struct cli *c, int argc, char **argv)
     json_decref(res);
     fprintf(stderr, "vigil sweep: %zu matches on %lld hosts\n", json_array_size(matches),
             (long long)json_integer_value(json_object_get(r, "hosts")));
+    json_array_foreach(json_object_get(r, "feed_problems"), i, m)
+        fprintf(stderr, "vigil sweep: %s: %s %s\n", feed_path ? feed_path : "feed",
+                json_string_value(json_object_get(m, "where")),
+                json_string_value(json_object_get(m, "reason")));
     json_array_foreach(json_object_get(r, "not_recorded"), i, m)
         fprintf(stderr, "vigil sweep: indicators of type %s cannot be matched: this store does not "
                         "record them yet\n", json_string_value(m));
@@ -94,8 +120,10 @@ int cmd_sweep(struct cli *c, int argc, char **argv)
     rc = 0;
     goto out;
 usage:
-    fprintf(stderr, "usage: vigil sweep INDICATOR... [--file FILE] [--since 7d] [--json]\n");
+    fprintf(stderr, "usage: vigil sweep INDICATOR... [--file FILE] [--feed FEED] [--since 7d] "
+                    "[--json]\n");
 out:
+    buf_free(&feed);
     json_decref(ind);
     return rc;
 }

@@ -10,6 +10,8 @@ int cmd_live(struct cli *c, int argc, char **argv);
 int cmd_hunt(struct cli *c, int argc, char **argv);
 int cmd_provenance(struct cli *c, int argc, char **argv);
 int cmd_sweep(struct cli *c, int argc, char **argv);
+int cmd_retrohunt(struct cli *c, int argc, char **argv);
+int cmd_incidents(struct cli *c, int argc, char **argv);
 int cmd_schema(struct cli *c, int argc, char **argv);
 int cmd_logs(struct cli *c, int argc, char **argv);
 int cmd_baseline(struct cli *c, int argc, char **argv);
@@ -24,6 +26,8 @@ const struct cli_command cli_commands[] = {
     {"hunt", cmd_hunt, "saved and scheduled hunts: save, list, run, delete, runs, results"},
     {"provenance", cmd_provenance, "the story of a process or event: entry point to impact"},
     {"sweep", cmd_sweep, "IOC sweep: hosts and processes that saw hashes, addresses, domains"},
+    {"incidents", cmd_incidents, "alerts grouped into incidents; show ID: its alerts and story"},
+    {"retrohunt", cmd_retrohunt, "run Sigma or native rules over stored history (no SQL)"},
     {"live", cmd_live, "run a SQL query on agents now (their processes, files, ...)"},
     {"schema", cmd_schema, "print the event schema (Markdown)"},
     {"logs", cmd_logs, "logs search TEXT [--host H] [--file F] [--since 1h]: search log records"},

@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "server/api/http.h"
 #include "server/server.h"
+#include "server/alerts/incidents.h"
 #include "server/hunt/hunts.h"
 #include "server/tasks/tasks.h"
 
@@ -119,9 +120,12 @@ static int cmd_run(int argc, char **argv)
     if (!rc)
         rc = hunts_start(&srv, &err);
     if (!rc)
+        rc = incidents_start(&srv, &err);
+    if (!rc)
         rc = http_start(&srv, &err);
     if (rc) {
         log_error("cannot start: %s", vg_error_str(&err, rc));
+        incidents_stop(&srv);
         hunts_stop(&srv);
         tasks_free(&srv);
         server_unload(&srv);
@@ -132,6 +136,7 @@ static int cmd_run(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     log_info("signal %d: stopping", sig);
+    incidents_stop(&srv);
     hunts_stop(&srv);
     tasks_stop(&srv); /* parked long polls answer now */
     http_stop(&srv);

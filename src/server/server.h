@@ -28,6 +28,8 @@ struct server_config {
     int64_t agent_cert_days;
     uint64_t online_window;  /* ms: an agent heard from within this is online */
     struct config_list san;  /* extra names/addresses for the server certificate (init) */
+    char *rules_dir;         /* the rules a retro-hunt of the shipped rules runs */
+    uint64_t incident_window; /* ms: alerts sharing a key within this are one incident */
 };
 
 extern const struct config_option server_options[];
@@ -41,6 +43,7 @@ struct server {
     struct http_server *http;
     struct tasks_state *tasks;
     struct hunts_state *hunts;
+    struct incidents_state *incidents;
 };
 
 /* Paths inside the data directory. */

@@ -10,6 +10,8 @@ extern const struct http_route baseline_routes[];
 extern const struct http_route hunt_routes[];
 extern const struct http_route provenance_routes[];
 extern const struct http_route sweep_routes[];
+extern const struct http_route retrohunt_routes[];
+extern const struct http_route incident_routes[];
 
 const struct http_route *const http_route_tables[] = {
     core_routes,
@@ -19,5 +21,7 @@ const struct http_route *const http_route_tables[] = {
     hunt_routes,
     provenance_routes,
     sweep_routes,
+    retrohunt_routes,
+    incident_routes,
     NULL,
 };

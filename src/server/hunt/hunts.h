@@ -1,6 +1,6 @@
 /* hunts.h - saved and scheduled hunts: a hunt is a named read-only query; a scheduled one runs
  * every N (a thread of the server), and the rows it finds that no earlier run found are kept as
- * its results (and raised as alerts once the detection area records them). */
+ * its results and raised as alerts (rule_id hunt:<name>, the hunt's severity). */
 #ifndef VIGIL_SERVER_HUNTS_H
 #define VIGIL_SERVER_HUNTS_H
 

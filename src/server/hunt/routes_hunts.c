@@ -28,7 +28,8 @@ static bool valid_name(const char *n)
     return true;
 }
 
-static const char *const severities[] = {"info", "low", "medium", "high", "critical", NULL};
+static const char *const severities[] = {"informational", "low", "medium", "high", "critical",
+                                         NULL};
 
 static void h_list(struct http_request *req, struct http_response *resp)
 {
@@ -64,11 +65,14 @@ static void h_save(struct http_request *req, struct http_response *resp)
                    every);
         goto out;
     }
+    if (!strcmp(sev, "info"))
+        sev = "informational"; /* the short form people type */
     bool sev_ok = !*sev;
     for (size_t i = 0; severities[i] && !sev_ok; i++)
         sev_ok = !strcmp(sev, severities[i]);
     if (!sev_ok) {
-        http_error(resp, 400, "severity must be info, low, medium, high or critical");
+        http_error(resp, 400, "severity must be informational, low, medium, high or critical "
+                              "(as the detection engine's)");
         goto out;
     }
     struct vg_error err = {{0}};

@@ -1,16 +1,56 @@
 /* routes_sweep.c - POST /sweep (user): an IOC sweep.
  * Body: {"indicators": ["<sha256|ip|cidr|domain>", {"type": "ip", "value": "..."}, ...],
- *        "since": "7d" (default 30d), "until": ns (default now)} */
+ *        "feed": "<text of a feed: CSV, STIX 2.1 bundle or MISP event>", (either or both)
+ *        "since": "7d" (default 30d), "until": ns (default now)}
+ * A feed is read by the detection engine's own feed loader, so a feed the agents' engines
+ * accept sweeps the same indicators. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/config.h"
 #include "common/util.h"
+#include "engine/engine.h"
 #include "server/api/http.h"
 #include "server/hunt/sweep.h"
 
 #define SWEEP_MAX_INDICATORS 10000
+
+struct feed_read {
+    json_t *out;
+    json_t *problems;
+};
+
+static void feed_entry(void *ctx, const char *kind, const char *value, size_t len)
+{
+    struct feed_read *fr = ctx;
+    if (json_array_size(fr->out) <= SWEEP_MAX_INDICATORS)
+        json_array_append_new(fr->out, json_pack("{s:s,s:s%}", "type", kind, "value", value, len));
+}
+
+static void feed_problem(void *ctx, const struct engine_report *r)
+{
+    struct feed_read *fr = ctx;
+    if (json_array_size(fr->problems) < 100)
+        json_array_append_new(fr->problems, json_pack("{s:s,s:s}", "where", r->construct ? r->construct : "",
+                                                      "reason", r->reason ? r->reason : ""));
+}
+
+/* The indicators of a feed's text, appended to out; -EINVAL with err when it cannot be read. */
+static int read_feed(const char *text, json_t *out, json_t *problems, struct vg_error *err)
+{
+    struct feed_read fr = {out, problems};
+    struct engine_options opt = {.report = feed_problem, .report_ctx = &fr,
+                                 .ioc_entry = feed_entry, .ioc_entry_ctx = &fr};
+    struct engine *eng = NULL;
+    int rc = engine_new(&opt, &eng, err);
+    if (!rc) {
+        rc = engine_load_ioc_text(eng, text, strlen(text), "feed", err);
+        rc = rc < 0 ? -EINVAL : 0;
+    }
+    engine_free(eng);
+    return rc;
+}
 
 static void h_sweep(struct http_request *req, struct http_response *resp)
 {
@@ -18,14 +58,37 @@ static void h_sweep(struct http_request *req, struct http_response *resp)
     if (!body)
         return;
     json_t *in = json_object_get(body, "indicators"), *norm = json_array();
+    json_t *feed = json_object_get(body, "feed"), *problems = json_array();
     const char *since = http_json_string(body, "since", 32, false, resp);
     if (!since)
         goto out;
-    if (!json_is_array(in) || json_array_size(in) == 0 ||
-        json_array_size(in) > SWEEP_MAX_INDICATORS) {
+    if ((in || !feed) && (!json_is_array(in) || json_array_size(in) == 0 ||
+                          json_array_size(in) > SWEEP_MAX_INDICATORS)) {
         http_error(resp, 400, "indicators must be an array of 1 to %d indicators",
                    SWEEP_MAX_INDICATORS);
         goto out;
+    }
+    if (feed) {
+        struct vg_error ferr = {{0}};
+        if (!json_is_string(feed)) {
+            http_error(resp, 400, "feed must be the text of an indicator feed (CSV, STIX 2.1 "
+                                  "bundle or MISP event)");
+            goto out;
+        }
+        if (read_feed(json_string_value(feed), norm, problems, &ferr)) {
+            http_error(resp, 400, "feed: %s", ferr.msg);
+            goto out;
+        }
+        if (json_array_size(norm) > SWEEP_MAX_INDICATORS) {
+            http_error(resp, 400, "the feed holds more than %d indicators", SWEEP_MAX_INDICATORS);
+            goto out;
+        }
+        if (!json_array_size(norm)) {
+            http_error(resp, 400, "the feed holds no SHA-256, address, network or domain "
+                                  "indicator (%zu entries could not be used)",
+                       json_array_size(problems));
+            goto out;
+        }
     }
     size_t i;
     json_t *v;
@@ -70,9 +133,12 @@ static void h_sweep(struct http_request *req, struct http_response *resp)
         http_error(resp, rc == -EINVAL ? 400 : 500, "%s", err.msg);
         goto out;
     }
+    if (json_array_size(problems))
+        json_object_set(result, "feed_problems", problems);
     json_object_set_new(result, "elapsed_ms", json_real((double)(time_mono_ns() - t0) / 1e6));
     http_json(resp, 200, result);
 out:
+    json_decref(problems);
     json_decref(norm);
     json_decref(body);
 }

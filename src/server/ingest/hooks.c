@@ -2,8 +2,10 @@
 #include "server/ingest/hooks.h"
 
 extern const struct ingest_hook baseline_hook;
+extern const struct ingest_hook incidents_hook;
 
 const struct ingest_hook *const ingest_hooks[] = {
     &baseline_hook,
+    &incidents_hook,
     NULL,
 };
