@@ -145,8 +145,16 @@ check_sanitizer_reports() {
     fi
 }
 
+# at_exit CMD: run CMD when the test ends, pass or fail (in the order registered, before the
+# server and agents are stopped; its failures are ignored). Tests add their own clean-up with
+# it instead of replacing the EXIT trap.
+EXIT_HOOKS=()
+at_exit() { EXIT_HOOKS+=("$1"); }
+
 cleanup() {
-    local rc=$?
+    local rc=$? hook
+    set +e
+    for hook in "${EXIT_HOOKS[@]}"; do eval "$hook"; done
     for name in "${!AGENT_PIDS[@]}"; do kill -KILL "${AGENT_PIDS[$name]}" 2>/dev/null || true; done
     [ -n "$SERVER_PID" ] && kill -KILL "$SERVER_PID" 2>/dev/null || true
     if [ "$rc" = 0 ] && [ -z "${VIGIL_KEEP:-}" ]; then rm -rf "$T"; else echo "kept $T"; fi

@@ -12,7 +12,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
 MADE_RUN_SSHD=""
 if [ ! -d /run/sshd ]; then mkdir -p /run/sshd && MADE_RUN_SSHD=1; fi
-trap 'rc=$?; [ -n "$MADE_RUN_SSHD" ] && rmdir /run/sshd 2>/dev/null; (exit $rc); cleanup' EXIT
+at_exit '[ -n "$MADE_RUN_SSHD" ] && rmdir /run/sshd 2>/dev/null'
 
 P="$T/policies"
 mkdir -p "$P"

@@ -19,7 +19,7 @@ net_cleanup() {
     ip netns del "$NSA" 2>/dev/null || true
     ip netns del "$NSB" 2>/dev/null || true
 }
-trap 'net_cleanup; cleanup' EXIT
+at_exit net_cleanup
 
 # the namespaces: A and B each with a link to this namespace (the server), and a link A <-> B
 ip netns add "$NSA" && ip netns add "$NSB" || fail "cannot make network namespaces"

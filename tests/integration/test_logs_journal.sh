@@ -16,9 +16,8 @@ JPID=""
 cleanup_journal() {
     [ -n "$JPID" ] && kill "$JPID" 2>/dev/null && wait "$JPID" 2>/dev/null
     rm -rf "/var/log/journal/$MID.$NS" "/run/log/journal/$MID.$NS" "/run/systemd/journal.$NS"
-    cleanup
 }
-trap cleanup_journal EXIT
+at_exit cleanup_journal
 
 SYSTEMD_LOG_TARGET=console "$JOURNALD" "$NS" > "$T/journald.log" 2>&1 &
 JPID=$!

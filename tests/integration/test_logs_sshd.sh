@@ -16,9 +16,8 @@ SSHD_PID=""
 cleanup_sshd() {
     [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null
     userdel "$USER_NAME" 2>/dev/null || true
-    cleanup
 }
-trap cleanup_sshd EXIT
+at_exit cleanup_sshd
 
 useradd -M -d /nonexistent -s /bin/sh "$USER_NAME"
 echo "$USER_NAME:$PASSWORD" | chpasswd

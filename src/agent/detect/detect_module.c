@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agent/detect/detect_yara.h"
+#include "agent/live/live.h"
 #include "agent/host.h"
 #include "agent/module.h"
 #include "agent/pipeline.h"
@@ -363,6 +364,51 @@ static int task_yara_scan(void *state, json_t *payload, json_t **result, struct 
     return dyara_task(d->yara, payload, result, err);
 }
 
+/* Live table `yara`: one row per rule matching the file (WHERE path = ...), or one row with no
+ * rule when none does, or with the error. */
+static int live_yara(void *state, const char *path, struct live_rows *rows, struct vg_error *err)
+{
+    struct detect_state *d = state;
+    (void)err;
+    json_t *matches = json_array();
+    struct vg_error e = {{0}};
+    int rc = dyara_match_file(d->yara, path, matches, &e);
+    size_t i;
+    json_t *m;
+    json_array_foreach(matches, i, m) {
+        if ((rc = live_row_begin(rows)))
+            break;
+        live_col_text(rows, path);
+        live_col_text(rows, json_string_value(json_object_get(m, "rule")));
+        live_col_text(rows, json_string_value(json_object_get(m, "title")));
+        live_col_text(rows, json_string_value(json_object_get(m, "severity")));
+        live_col_text(rows, json_string_value(json_object_get(m, "technique")));
+        live_col_null(rows);
+    }
+    if (rc <= 0 && !json_array_size(matches)) {
+        int r2 = live_row_begin(rows);
+        if (!r2) {
+            live_col_text(rows, path);
+            for (int k = 0; k < 4; k++)
+                live_col_null(rows);
+            if (rc < 0)
+                live_col_text(rows, e.msg);
+            else
+                live_col_null(rows);
+        }
+        rc = r2;
+    }
+    json_decref(matches);
+    return rc < 0 ? rc : 0;
+}
+
+static const struct live_table detect_live_tables[] = {
+    {"yara", "path TEXT, rule TEXT, title TEXT, severity TEXT, technique TEXT, error TEXT", "path",
+     "The YARA rules matching one file now (WHERE path = '/abs/path'): a row per rule, or one "
+     "row without a rule when none matches", live_yara},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 static const struct agent_task_handler detect_tasks[] = {
     {"yara.scan", task_yara_scan},
     {"rules.update", task_rules_update},
@@ -377,4 +423,5 @@ const struct agent_module detect_module = {
     .stop = detect_stop,
     .status = detect_status,
     .tasks = detect_tasks,
+    .live_tables = detect_live_tables,
 };

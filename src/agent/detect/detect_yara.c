@@ -68,18 +68,21 @@ struct alert_ctx {
     struct dyara *y;
     const char *path;
     const struct event *ev;
-    json_t *matches; /* task: the list to fill */
+    json_t *matches; /* task and live query: the list to fill */
+    bool quiet;      /* live query: a question, no alert */
 };
 
 static void on_match(void *ctx, const struct yara_match *m)
 {
     struct alert_ctx *a = ctx;
-    struct event *alert = yara_alert_event(m, a->path, a->ev);
+    struct event *alert = a->quiet ? NULL : yara_alert_event(m, a->path, a->ev);
     if (alert)
         pipeline_submit(a->y->pipeline, alert);
     if (a->matches)
-        json_array_append_new(a->matches, json_pack("{s:s, s:s, s:s}", "path", a->path, "rule",
-                                                    m->rule, "severity", m->severity));
+        json_array_append_new(a->matches,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s}", "path", a->path, "rule",
+                                        m->rule, "severity", m->severity, "title", m->title,
+                                        "technique", m->technique));
 }
 
 /* Seen before (same file version)? Records it otherwise. */
@@ -107,7 +110,7 @@ static bool seen(struct dyara *y, int fd, const char *path)
 static void scan_one(struct dyara *y, int fd, const char *path, const struct event *ev,
                      json_t *matches)
 {
-    struct alert_ctx a = {y, path, ev, matches};
+    struct alert_ctx a = {y, path, ev, matches, false};
     struct vg_error err = {{0}};
     pthread_mutex_lock(&y->set_lock);
     int rc = fd >= 0 ? yara_set_scan_fd(y->set, fd, path, SCAN_MAX_BYTES, on_match, &a, &err)
@@ -309,6 +312,25 @@ int dyara_task(struct dyara *y, json_t *payload, json_t **result, struct vg_erro
     *result = json_pack("{s:s, s:I, s:b, s:o}", "path", path, "scanned", (json_int_t)files,
                         "truncated", files >= TASK_FILES_MAX, "matches", matches);
     return *result ? 0 : vg_error_set(err, -ENOMEM, "yara.scan: out of memory");
+}
+
+int dyara_match_file(struct dyara *y, const char *path, json_t *matches, struct vg_error *err)
+{
+    if (!y)
+        return vg_error_set(err, -ENOENT, "no YARA rules loaded on this agent");
+    struct stat st;
+    if (path[0] != '/')
+        return vg_error_set(err, -EINVAL, "not an absolute path");
+    if (stat(path, &st) < 0)
+        return vg_error_set(err, -errno, "%s", strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return vg_error_set(err, -EINVAL, "not a regular file");
+    struct alert_ctx a = {y, path, NULL, matches, true};
+    pthread_mutex_lock(&y->set_lock);
+    int rc = yara_set_scan_file(y->set, path, SCAN_MAX_BYTES, on_match, &a, err);
+    pthread_mutex_unlock(&y->set_lock);
+    atomic_fetch_add(&y->scanned, 1);
+    return rc;
 }
 
 uint64_t dyara_scanned(const struct dyara *y) { return y ? atomic_load(&y->scanned) : 0; }

@@ -26,6 +26,10 @@ void dyara_stop(struct dyara *y);
 void dyara_offer(struct dyara *y, const struct event *ev, uint64_t seq);
 /* The `yara.scan` task: payload {"path": FILE or FOLDER}; result {scanned, matches: [...]}. */
 int dyara_task(struct dyara *y, json_t *payload, json_t **result, struct vg_error *err);
+/* A live query's question: the rules matching one file now (appended to matches as {path,
+ * rule, severity, title, technique}), without raising alerts. The number of matches, or -errno
+ * with err (no rules, not a regular file, unreadable). */
+int dyara_match_file(struct dyara *y, const char *path, json_t *matches, struct vg_error *err);
 uint64_t dyara_scanned(const struct dyara *y);
 
 #endif
