@@ -3,8 +3,10 @@
 #include "agent/module.h"
 
 extern const struct agent_module process_module;
+extern const struct agent_module inventory_module;
 
 const struct agent_module *const agent_modules[] = {
     &process_module,
+    &inventory_module,
     NULL,
 };

@@ -64,6 +64,8 @@ static const enum field_id agent_columns[] = {
 };
 static const char *const agent_indexes[] = {"agent_id, time", NULL};
 
+#include "common/schema_inventory.inc"
+
 /* In the order of the documentation; looked up by id with schema_table(). */
 static const struct table_def tables[] = {
     {TBL_PROCESS_EVENTS, "process_events",
@@ -88,6 +90,7 @@ static const struct table_def tables[] = {
      "The agent's own life: start, periodic status with its counters, and stop. The latest "
      "status of each agent is also kept in the `agents` table.",
      "`start`, `status`, `stop`", agent_columns, agent_indexes},
+    INVENTORY_TABLES
 };
 
 const struct field_def *schema_field(unsigned id)

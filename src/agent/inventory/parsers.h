@@ -1,0 +1,46 @@
+/* parsers.h - the inventory's parsers of the formats it reads: pure functions over untrusted
+ * text or bytes (no I/O), so that unit tests and fuzz targets (tests/fuzz/fuzz_inv_*.c) can
+ * feed them anything. Each is bounded, never fails hard, and skips what it cannot read; the
+ * collectors (col_*.c) do the reading and turn the results into rows. */
+#ifndef VIGIL_INV_PARSERS_H
+#define VIGIL_INV_PARSERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/inventory/inventory.h"
+#include "common/buf.h"
+
+/* ---- host (parse_host.c) ---- */
+
+struct os_release {
+    char name[128], id[64], version_id[64], pretty[256], codename[64];
+};
+void parse_os_release(const char *text, size_t len, struct os_release *out);
+
+struct cpu_info {
+    char model[256];
+    int count, cores, sockets;
+};
+void parse_cpuinfo(const char *text, size_t len, struct cpu_info *out);
+/* MemTotal and SwapTotal in bytes (0 when absent). */
+void parse_meminfo(const char *text, size_t len, uint64_t *mem, uint64_t *swap);
+/* nameserver addresses and the search domains (comma-separated, appended). */
+void parse_resolv_conf(const char *text, size_t len, struct buf *servers, struct buf *search);
+
+struct route_entry {
+    char family[8];          /* ipv4, ipv6 */
+    char destination[64];    /* network/prefix */
+    char gateway[64];        /* "" when directly connected */
+    char interface[32];
+    int64_t metric;
+};
+/* The usable routes (up, not reject) of /proc/net/route and /proc/net/ipv6_route; each() is
+ * called for every one. Return the number of routes. */
+int parse_proc_route(const char *text, size_t len,
+                     void (*each)(void *ctx, const struct route_entry *r), void *ctx);
+int parse_proc_ipv6_route(const char *text, size_t len,
+                          void (*each)(void *ctx, const struct route_entry *r), void *ctx);
+
+#endif

@@ -1,0 +1,13 @@
+# The asset inventory: the module, its engine, the collectors and their parsers.
+list(APPEND VIGIL_AGENT_SOURCES
+  inventory/inventory_module.c
+  inventory/inventory_config.c
+  inventory/inventory_engine.c
+  inventory/inventory_scan.c
+  inventory/inventory_snapshot.c
+  inventory/inventory_diff.c
+  inventory/collectors.c
+  inventory/inv_text.c
+  inventory/inv_fs.c
+  inventory/parse_host.c
+  inventory/col_host.c)
