@@ -43,4 +43,50 @@ int parse_proc_route(const char *text, size_t len,
 int parse_proc_ipv6_route(const char *text, size_t len,
                           void (*each)(void *ctx, const struct route_entry *r), void *ctx);
 
+/* ---- accounts (parse_accounts.c): glibc's parsers over a buffer ---- */
+
+struct passwd;
+struct group;
+struct spwd;
+/* Call each() for every entry of a passwd / group / shadow file's text; malformed lines are
+ * skipped. Return the number of entries, or -errno. */
+int parse_passwd(const char *text, size_t len, void (*each)(void *ctx, const struct passwd *e),
+                 void *ctx);
+int parse_group(const char *text, size_t len, void (*each)(void *ctx, const struct group *e),
+                void *ctx);
+int parse_shadow(const char *text, size_t len, void (*each)(void *ctx, const struct spwd *e),
+                 void *ctx);
+/* What a password field allows, as passwd -S says it: "locked" (starts with * or !), "empty",
+ * or "set". NULL for NULL. */
+const char *password_state(const char *hash);
+/* The hashing scheme of a password field (yescrypt, sha512, md5, des, unknown, ...), NULL when
+ * it holds no hash (*, !, empty). */
+const char *password_scheme(const char *hash);
+
+/* ---- sudoers (parse_sudoers.c) ---- */
+
+enum sudo_entry_type {
+    SUDO_SPEC,       /* one command of a user specification */
+    SUDO_DEFAULTS,   /* a Defaults line (principal: its binding, "" for none) */
+    SUDO_ALIAS,      /* an alias definition (principal: its name, command: its members) */
+    SUDO_INCLUDE,    /* @include / #include (target: the file) */
+    SUDO_INCLUDEDIR, /* @includedir / #includedir (target: the directory) */
+    SUDO_UNPARSED,   /* a line that could not be broken down (rule holds it) */
+};
+
+struct sudo_entry {
+    enum sudo_entry_type type;
+    const char *path;      /* the file it is in, as given */
+    unsigned line;         /* its first line */
+    const char *rule;      /* the logical line as written */
+    const char *principal, *hosts, *run_as, *tags, *command;
+    bool nopasswd;
+    const char *alias_type; /* user_alias, runas_alias, host_alias, cmnd_alias */
+    const char *target;     /* of an include */
+};
+/* Call each() for every entry of a sudoers file's text (path is only copied into entries).
+ * Returns the number of logical lines. */
+int parse_sudoers(const char *text, size_t len, const char *path,
+                  void (*each)(void *ctx, const struct sudo_entry *e), void *ctx);
+
 #endif

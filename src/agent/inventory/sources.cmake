@@ -10,4 +10,8 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/inv_text.c
   inventory/inv_fs.c
   inventory/parse_host.c
-  inventory/col_host.c)
+  inventory/col_host.c
+  inventory/parse_accounts.c
+  inventory/col_accounts.c
+  inventory/parse_sudoers.c
+  inventory/col_sudoers.c)
