@@ -89,4 +89,27 @@ struct sudo_entry {
 int parse_sudoers(const char *text, size_t len, const char *path,
                   void (*each)(void *ctx, const struct sudo_entry *e), void *ctx);
 
+/* ---- OpenSSH (parse_ssh.c) ---- */
+
+struct ssh_key_entry {
+    unsigned line;
+    const char *type;        /* as written: ssh-ed25519, ssh-rsa, ... */
+    const char *fingerprint; /* SHA256:base64 (no padding), as ssh-keygen -l prints it */
+    int bits;                /* 0 when unknown */
+    const char *comment, *options;
+};
+/* Call each() for every valid key of an authorized_keys file (lines that are not keys, or
+ * whose key does not decode or does not match its type, are skipped as sshd skips them).
+ * Returns the number of keys. */
+int parse_authorized_keys(const char *text, size_t len,
+                          void (*each)(void *ctx, const struct ssh_key_entry *k), void *ctx);
+/* Fingerprint and size of a base64 key blob; the type named inside the blob into type_in_blob.
+ * 0, or -1 when it is not a key blob. */
+int ssh_key_fingerprint(const char *b64, size_t len, char *type_in_blob, size_t typelen,
+                        char fp[64], int *bits);
+/* Call each() with every "Keyword arguments" line of an sshd_config text (keyword as written;
+ * sshd compares keywords without case). Returns the number of lines. */
+int parse_sshd_config(const char *text, size_t len,
+                      void (*each)(void *ctx, const char *keyword, const char *args), void *ctx);
+
 #endif

@@ -14,4 +14,6 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/parse_accounts.c
   inventory/col_accounts.c
   inventory/parse_sudoers.c
-  inventory/col_sudoers.c)
+  inventory/col_sudoers.c
+  inventory/parse_ssh.c
+  inventory/col_ssh_keys.c)
