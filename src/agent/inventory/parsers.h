@@ -112,4 +112,20 @@ int ssh_key_fingerprint(const char *b64, size_t len, char *type_in_blob, size_t 
 int parse_sshd_config(const char *text, size_t len,
                       void (*each)(void *ctx, const char *keyword, const char *args), void *ctx);
 
+/* ---- login records (parse_utmp.c) ---- */
+
+struct login_record {
+    const char *type; /* user, dead, boot, run_level, login, init, new_time, old_time, accounting */
+    int ut_type;
+    char user[33], tty[33], host[257];
+    int32_t pid;
+    int64_t time_ns;
+};
+/* Call each() for every record of a utmp/wtmp/btmp file's bytes (EMPTY records skipped).
+ * Returns the number of records. */
+int parse_utmp(const uint8_t *data, size_t len, void (*each)(void *ctx, const struct login_record *r),
+               void *ctx);
+/* The name of a ut_type, NULL for EMPTY and unknown types. */
+const char *utmp_type_name(int type);
+
 #endif

@@ -16,4 +16,6 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/parse_sudoers.c
   inventory/col_sudoers.c
   inventory/parse_ssh.c
-  inventory/col_ssh_keys.c)
+  inventory/col_ssh_keys.c
+  inventory/parse_utmp.c
+  inventory/col_logins.c)
