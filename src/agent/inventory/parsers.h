@@ -128,4 +128,21 @@ int parse_utmp(const uint8_t *data, size_t len, void (*each)(void *ctx, const st
 /* The name of a ut_type, NULL for EMPTY and unknown types. */
 const char *utmp_type_name(int type);
 
+/* ---- RFC 822-style blocks (parse_deb822.c) ---- */
+
+struct dpkg_package {
+    char name[256], status[128], arch[64], version[256], source[256], installed_size[32],
+        multi_arch[32];
+};
+/* Call each() for every stanza of the dpkg status database that names a Package. Returns the
+ * number of packages. */
+int parse_dpkg_status(const char *text, size_t len,
+                      void (*each)(void *ctx, const struct dpkg_package *p), void *ctx);
+/* Call each() with every "Name: value" header of a block, up to the first blank line, folded
+ * lines joined: Python METADATA / PKG-INFO (manifest false) and JAR manifests (manifest true:
+ * a continuation continues the value without its leading space). Values are cut at 1 KiB.
+ * Returns the number of headers. */
+int parse_header_block(const char *text, size_t len, bool manifest,
+                       void (*each)(void *ctx, const char *name, const char *value), void *ctx);
+
 #endif

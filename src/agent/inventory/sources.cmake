@@ -18,4 +18,7 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/parse_ssh.c
   inventory/col_ssh_keys.c
   inventory/parse_utmp.c
-  inventory/col_logins.c)
+  inventory/col_logins.c
+  inventory/parse_deb822.c
+  inventory/col_packages.c
+  inventory/pkg_rpm.c)
