@@ -116,6 +116,9 @@ void inv_int(struct event *ev, enum field_id f, int64_t v);
  * logged at debug level, counted, and the first one is kept for the scan summary. */
 void inv_warn(struct inv_scan *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* snprintf that says whether everything fit: false (out holds "") when the text was too long,
+ * so that a cut path is never used. */
+bool inv_fmt(char *out, size_t outlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The path of the host's file abs (absolute) under the scan's root, into out. -ENAMETOOLONG. */
 int inv_path(const struct inv_scan *s, const char *abs, char *out, size_t outlen);
 /* Read the host's file abs into b (appending, NUL-terminated), at most max bytes: -EFBIG when

@@ -193,6 +193,20 @@ void inv_rows_finish(struct inv_table_rows *t)
 
 /* ------------------------------------------------------------------ files */
 
+bool inv_fmt(char *out, size_t outlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, outlen, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= outlen) {
+        if (outlen)
+            out[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
 int inv_path(const struct inv_scan *s, const char *abs, char *out, size_t outlen)
 {
     int n = snprintf(out, outlen, "%s%s%s", s->root, abs[0] == '/' ? "" : "/", abs);

@@ -145,4 +145,17 @@ int parse_dpkg_status(const char *text, size_t len,
 int parse_header_block(const char *text, size_t len, bool manifest,
                        void (*each)(void *ctx, const char *name, const char *value), void *ctx);
 
+/* ---- Java (parse_java.c) ---- */
+
+/* The class path entries of a JVM's argv (NUL-separated bytes): -cp/-classpath/--class-path,
+ * --class-path=, -Djava.class.path=, the -jar file; classpath_env (CLASSPATH, may be NULL)
+ * when neither is given. Returns the number of arguments looked at. */
+int parse_java_args(const char *args, size_t len, const char *classpath_env,
+                    void (*each)(void *ctx, const char *entry), void *ctx);
+/* Call each() with every key=value (or key: value) of a Java properties text. */
+int parse_properties(const char *text, size_t len,
+                     void (*each)(void *ctx, const char *key, const char *value), void *ctx);
+/* Name and version guessed from a JAR's file name (log4j-core-2.14.1.jar). */
+void java_name_from_file(const char *file, char *name, size_t nlen, char *version, size_t vlen);
+
 #endif

@@ -21,4 +21,8 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/col_logins.c
   inventory/parse_deb822.c
   inventory/col_packages.c
-  inventory/pkg_rpm.c)
+  inventory/pkg_rpm.c
+  inventory/col_language.c
+  inventory/lang_python.c
+  inventory/lang_java.c
+  inventory/parse_java.c)
