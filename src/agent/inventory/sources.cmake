@@ -25,4 +25,6 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/col_language.c
   inventory/lang_python.c
   inventory/lang_java.c
-  inventory/parse_java.c)
+  inventory/parse_java.c
+  inventory/inv_users.c
+  inventory/col_processes.c)
