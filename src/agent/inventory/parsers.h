@@ -158,4 +158,21 @@ int parse_properties(const char *text, size_t len,
 /* Name and version guessed from a JAR's file name (log4j-core-2.14.1.jar). */
 void java_name_from_file(const char *file, char *name, size_t nlen, char *version, size_t vlen);
 
+/* ---- sock_diag (parse_inet_diag.c) ---- */
+
+struct diag_socket {
+    const char *family; /* ipv4, ipv6 */
+    int protocol;       /* IPPROTO_TCP, IPPROTO_UDP */
+    int state;          /* TCP_LISTEN, TCP_ESTABLISHED, TCP_CLOSE (an unconnected UDP socket) */
+    char src[46], dst[46];
+    uint16_t sport, dport;
+    uint32_t uid;
+    uint64_t inode;
+};
+/* Call each() for every socket in a buffer of sock_diag answers for protocol. *done is set at
+ * the end of the dump (NLMSG_DONE or an error). Returns the number of sockets, -1 for a
+ * malformed buffer, or the negative errno the kernel answered. */
+int parse_inet_diag(const uint8_t *data, size_t len, int protocol,
+                    void (*each)(void *ctx, const struct diag_socket *d), void *ctx, bool *done);
+
 #endif

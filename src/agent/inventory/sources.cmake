@@ -27,4 +27,6 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/lang_java.c
   inventory/parse_java.c
   inventory/inv_users.c
-  inventory/col_processes.c)
+  inventory/col_processes.c
+  inventory/parse_inet_diag.c
+  inventory/col_sockets.c)
