@@ -175,4 +175,15 @@ struct diag_socket {
 int parse_inet_diag(const uint8_t *data, size_t len, int protocol,
                     void (*each)(void *ctx, const struct diag_socket *d), void *ctx, bool *done);
 
+/* ---- systemd units and init scripts (parse_unit.c) ---- */
+
+/* Call each() with every assignment of a unit file's text, with its section. Returns the number
+ * of assignments. */
+int parse_unit_file(const char *text, size_t len,
+                    void (*each)(void *ctx, const char *section, const char *key,
+                                 const char *value),
+                    void *ctx);
+/* The Short-Description of a SysV init script's LSB header ("" when none). */
+void parse_lsb_header(const char *text, size_t len, char *desc, size_t desclen);
+
 #endif

@@ -29,4 +29,6 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/inv_users.c
   inventory/col_processes.c
   inventory/parse_inet_diag.c
-  inventory/col_sockets.c)
+  inventory/col_sockets.c
+  inventory/parse_unit.c
+  inventory/col_services.c)
