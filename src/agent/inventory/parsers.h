@@ -186,4 +186,20 @@ int parse_unit_file(const char *text, size_t len,
 /* The Short-Description of a SysV init script's LSB header ("" when none). */
 void parse_lsb_header(const char *text, size_t len, char *desc, size_t desclen);
 
+/* ---- cron (parse_cron.c) ---- */
+
+struct cron_entry {
+    unsigned line;
+    const char *schedule; /* "m h dom mon dow" or @reboot, @daily, ...; anacron: the period */
+    const char *user;     /* system crontabs; "" in a user's crontab */
+    const char *command;
+};
+/* Call each() for every job of a crontab (system: /etc/crontab and /etc/cron.d, with a user
+ * field). Returns the number of jobs. */
+int parse_crontab(const char *text, size_t len, bool system,
+                  void (*each)(void *ctx, const struct cron_entry *e), void *ctx);
+/* Call each() for every job of an anacrontab (user root). */
+int parse_anacrontab(const char *text, size_t len,
+                     void (*each)(void *ctx, const struct cron_entry *e), void *ctx);
+
 #endif

@@ -31,4 +31,6 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/parse_inet_diag.c
   inventory/col_sockets.c
   inventory/parse_unit.c
-  inventory/col_services.c)
+  inventory/col_services.c
+  inventory/parse_cron.c
+  inventory/col_cron.c)
