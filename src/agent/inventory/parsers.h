@@ -202,4 +202,17 @@ int parse_crontab(const char *text, size_t len, bool system,
 int parse_anacrontab(const char *text, size_t len,
                      void (*each)(void *ctx, const struct cron_entry *e), void *ctx);
 
+/* ---- kernel (parse_kernel.c) ---- */
+
+struct kernel_module {
+    char name[64];
+    int64_t size;
+    char used_by[1024]; /* comma separated */
+    char state[16];     /* Live, Loading, Unloading */
+    char taint[16];     /* "OE", "" */
+};
+/* Call each() for every module of /proc/modules. Returns the number of modules. */
+int parse_proc_modules(const char *text, size_t len,
+                       void (*each)(void *ctx, const struct kernel_module *m), void *ctx);
+
 #endif

@@ -33,4 +33,6 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/parse_unit.c
   inventory/col_services.c
   inventory/parse_cron.c
-  inventory/col_cron.c)
+  inventory/col_cron.c
+  inventory/parse_kernel.c
+  inventory/col_kernel.c)
