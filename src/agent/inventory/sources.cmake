@@ -35,4 +35,5 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/parse_cron.c
   inventory/col_cron.c
   inventory/parse_kernel.c
-  inventory/col_kernel.c)
+  inventory/col_kernel.c
+  inventory/col_suid.c)
