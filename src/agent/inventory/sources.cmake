@@ -36,4 +36,5 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/col_cron.c
   inventory/parse_kernel.c
   inventory/col_kernel.c
-  inventory/col_suid.c)
+  inventory/col_suid.c
+  inventory/col_startup.c)
