@@ -14,7 +14,9 @@
 
 #define DPKG_STATUS_MAX (256u << 20)
 
-void pkg_emit(struct inv_scan *s, const char *manager, const struct pkg_row *p, bool multi_version)
+/* A row of package_changes. */
+static void pkg_emit(struct inv_scan *s, const char *manager, const struct pkg_row *p,
+                     bool multi_version)
 {
     struct event *ev = multi_version
                            ? inv_row(s, TBL_PACKAGE_CHANGES, "%s\t%s\t%s\t%s", manager, p->name,
@@ -34,9 +36,16 @@ void pkg_emit(struct inv_scan *s, const char *manager, const struct pkg_row *p, 
         inv_int(ev, FLD_SIZE_BYTES, p->size);
 }
 
+struct dpkg_ctx {
+    struct inv_scan *s;
+    pkg_each_fn each;
+    void *ctx;
+};
+
 static void add_dpkg(void *ctx, const struct dpkg_package *d)
 {
-    struct inv_scan *s = ctx;
+    struct dpkg_ctx *c = ctx;
+    struct inv_scan *s = c->s;
     struct pkg_row r;
     memset(&r, 0, sizeof(r));
     str_copy(r.name, d->name, sizeof(r.name));
@@ -60,21 +69,39 @@ static void add_dpkg(void *ctx, const struct dpkg_package *d)
         if (inv_path(s, abs, real, sizeof(real)) == 0 && stat(real, &st) == 0)
             r.install_time = (int64_t)st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
     }
-    pkg_emit(s, "dpkg", &r, false);
+    c->each(c->ctx, &r, false);
+}
+
+int pkg_dpkg_read(struct inv_scan *s, pkg_each_fn each, void *ctx, struct vg_error *err)
+{
+    struct buf b = {0};
+    int rc = inv_read(s, "/var/lib/dpkg/status", &b, DPKG_STATUS_MAX, NULL);
+    if (rc == 0) {
+        struct dpkg_ctx c = {s, each, ctx};
+        parse_dpkg_status((const char *)b.data, b.len, add_dpkg, &c);
+    } else if (rc == -ENOENT) {
+        rc = 0; /* not a Debian system */
+    } else {
+        rc = vg_error_set(err, rc, "/var/lib/dpkg/status: %s", strerror(-rc));
+    }
+    buf_free(&b);
+    return rc;
+}
+
+static void emit_dpkg(void *ctx, const struct pkg_row *p, bool multi)
+{
+    pkg_emit(ctx, "dpkg", p, multi);
+}
+
+static void emit_rpm(void *ctx, const struct pkg_row *p, bool multi)
+{
+    pkg_emit(ctx, "rpm", p, multi);
 }
 
 static int packages_collect(struct inv_scan *s, struct vg_error *err)
 {
-    struct buf b = {0};
-    int rc = inv_read(s, "/var/lib/dpkg/status", &b, DPKG_STATUS_MAX, NULL);
-    if (rc == 0)
-        parse_dpkg_status((const char *)b.data, b.len, add_dpkg, s);
-    else if (rc != -ENOENT)
-        rc = vg_error_set(err, rc, "/var/lib/dpkg/status: %s", strerror(-rc));
-    buf_free(&b);
-    if (rc && rc != -ENOENT)
-        return rc;
-    return pkg_rpm_collect(s, err);
+    int rc = pkg_dpkg_read(s, emit_dpkg, s, err);
+    return rc ? rc : pkg_rpm_read(s, emit_rpm, s, err);
 }
 
 static const enum table_id packages_tables[] = {TBL_PACKAGE_CHANGES, TBL_NONE};

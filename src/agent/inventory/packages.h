@@ -12,10 +12,14 @@ struct pkg_row {
     int64_t size;         /* bytes, -1 when unknown */
 };
 
-/* A row of package_changes; multi_version: the key carries the version (a package installed
- * in several versions). */
-void pkg_emit(struct inv_scan *s, const char *manager, const struct pkg_row *p, bool multi_version);
-/* The RPM database under the scan's root (pkg_rpm.c); 0 when there is none. */
-int pkg_rpm_collect(struct inv_scan *s, struct vg_error *err);
+/* Called for each package read; multi_version: the package is installed in several versions
+ * (RPM kernels), so its version is part of its identity. */
+typedef void (*pkg_each_fn)(void *ctx, const struct pkg_row *p, bool multi_version);
+
+/* Every package of the dpkg database under the scan's root (col_packages.c); 0 when there is
+ * none, -errno (err filled) when it cannot be read. */
+int pkg_dpkg_read(struct inv_scan *s, pkg_each_fn each, void *ctx, struct vg_error *err);
+/* Every package of the RPM database under the scan's root (pkg_rpm.c); 0 when there is none. */
+int pkg_rpm_read(struct inv_scan *s, pkg_each_fn each, void *ctx, struct vg_error *err);
 
 #endif

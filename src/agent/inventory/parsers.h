@@ -215,4 +215,40 @@ struct kernel_module {
 int parse_proc_modules(const char *text, size_t len,
                        void (*each)(void *ctx, const struct kernel_module *m), void *ctx);
 
+/* ---- server configurations (parse_apps.c) ---- */
+
+#define NGINX_ARGS_MAX 16
+struct nginx_directive {
+    const char *name;
+    const char *args[NGINX_ARGS_MAX];
+    int nargs;
+    int depth;          /* blocks around it */
+    const char *parent; /* name of the enclosing block ("" at the top) */
+    bool block;         /* "name args {": a block starts */
+    bool block_end;     /* "}": the block `name` ends */
+    unsigned line;
+};
+/* Call each() for every directive, block start and block end of an nginx configuration text.
+ * Returns the number of directives. */
+int parse_nginx_conf(const char *text, size_t len,
+                     void (*each)(void *ctx, const struct nginx_directive *d), void *ctx);
+/* Call each() for every directive of an Apache configuration text: name as written ("Listen",
+ * "<VirtualHost", "</VirtualHost>"), its arguments (the rest of the line). */
+int parse_apache_conf(const char *text, size_t len,
+                      void (*each)(void *ctx, const char *name, const char *args, unsigned line),
+                      void *ctx);
+/* Call each() for every option of an INI file (MySQL option files): key with '_' written as
+ * '-', quotes removed; "!include" and "!includedir" as keys. */
+int parse_ini(const char *text, size_t len,
+              void (*each)(void *ctx, const char *section, const char *key, const char *value),
+              void *ctx);
+/* Call each() for every "key value" line (equals: "key = value" as in postgresql.conf, with
+ * quoted values and trailing comments). */
+int parse_kv_conf(const char *text, size_t len, bool equals,
+                  void (*each)(void *ctx, const char *key, const char *value, unsigned line),
+                  void *ctx);
+/* The upstream version of a package version: without epoch and Debian revision / RPM release
+ * ("5:7.0.15-1~deb12u10" -> "7.0.15"). */
+void upstream_version(const char *pkg_version, char *out, size_t outlen);
+
 #endif

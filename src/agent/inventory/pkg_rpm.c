@@ -62,7 +62,7 @@ static int by_name_arch(const void *a, const void *b)
     return c ? c : strcmp(x->arch, y->arch);
 }
 
-int pkg_rpm_collect(struct inv_scan *s, struct vg_error *err)
+int pkg_rpm_read(struct inv_scan *s, pkg_each_fn each, void *ctx, struct vg_error *err)
 {
     static const char *const dbpaths[] = {"/var/lib/rpm", "/usr/lib/sysimage/rpm"};
     char dbpath[PATH_MAX] = "";
@@ -134,7 +134,7 @@ cleanup:
         for (size_t i = 0; i < n; i++) {
             bool multi = (i > 0 && !by_name_arch(&rows[i], &rows[i - 1])) ||
                          (i + 1 < n && !by_name_arch(&rows[i], &rows[i + 1]));
-            pkg_emit(s, "rpm", &rows[i], multi);
+            each(ctx, &rows[i], multi);
         }
     }
     free(rows);

@@ -30,6 +30,7 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/col_processes.c
   inventory/parse_inet_diag.c
   inventory/col_sockets.c
+  inventory/sockdiag.c
   inventory/parse_unit.c
   inventory/col_services.c
   inventory/parse_cron.c
