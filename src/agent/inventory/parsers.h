@@ -233,7 +233,7 @@ struct nginx_directive {
 int parse_nginx_conf(const char *text, size_t len,
                      void (*each)(void *ctx, const struct nginx_directive *d), void *ctx);
 /* Call each() for every directive of an Apache configuration text: name as written ("Listen",
- * "<VirtualHost", "</VirtualHost>"), its arguments (the rest of the line). */
+ * "<VirtualHost", "</VirtualHost"), its arguments (the rest of the line). */
 int parse_apache_conf(const char *text, size_t len,
                       void (*each)(void *ctx, const char *name, const char *args, unsigned line),
                       void *ctx);

@@ -38,4 +38,7 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/parse_kernel.c
   inventory/col_kernel.c
   inventory/col_suid.c
-  inventory/col_startup.c)
+  inventory/col_startup.c
+  inventory/parse_apps.c
+  inventory/app_configs.c
+  inventory/col_applications.c)
