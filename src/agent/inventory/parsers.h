@@ -251,4 +251,10 @@ int parse_kv_conf(const char *text, size_t len, bool equals,
  * ("5:7.0.15-1~deb12u10" -> "7.0.15"). */
 void upstream_version(const char *pkg_version, char *out, size_t outlen);
 
+/* ---- times (col_containers.c) ---- */
+
+/* An RFC 3339 time ("2024-03-01T10:00:00.123456789Z", with an offset or Z) in ns since the
+ * epoch; 0 when it does not parse. */
+int64_t parse_rfc3339_ns(const char *s);
+
 #endif

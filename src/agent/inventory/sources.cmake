@@ -41,4 +41,5 @@ list(APPEND VIGIL_AGENT_SOURCES
   inventory/col_startup.c
   inventory/parse_apps.c
   inventory/app_configs.c
-  inventory/col_applications.c)
+  inventory/col_applications.c
+  inventory/col_containers.c)
