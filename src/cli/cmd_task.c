@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/task_client.h"
 #include "common/config.h"
 #include "common/util.h"
 
@@ -50,17 +51,6 @@ static void print_answers(json_t *task, bool as_json)
     json_decref(res);
 }
 
-/* 0 when every target answered "done". */
-static int outcome(json_t *task)
-{
-    size_t i;
-    json_t *t;
-    int bad = 0;
-    json_array_foreach(json_object_get(task, "targets"), i, t)
-        bad += strcmp(json_string_value(json_object_get(t, "status")), "done") != 0;
-    return bad ? 1 : 0;
-}
-
 static int task_run(struct cli *c, int argc, char **argv)
 {
     const char *kind = NULL, *payload = NULL, *ttl = "5m", *wait = "30s";
@@ -96,54 +86,23 @@ static int task_run(struct cli *c, int argc, char **argv)
         fprintf(stderr, "vigil task: --wait %s is not a duration\n", wait);
         goto out;
     }
-    json_t *body = json_pack("{s:s,s:s}", "kind", kind, "ttl", ttl);
-    if (json_array_size(agents))
-        json_object_set(body, "agents", agents);
-    else
-        json_object_set_new(body, "agents", json_string("all"));
+    json_t *p = NULL;
     if (payload) {
         json_error_t jerr;
-        json_t *p = json_loads(payload, JSON_DECODE_ANY, &jerr);
+        p = json_loads(payload, JSON_DECODE_ANY, &jerr);
         if (!p) {
             fprintf(stderr, "vigil task: --payload is not JSON: %s\n", jerr.text);
-            json_decref(body);
             goto out;
         }
-        json_object_set_new(body, "payload", p);
     }
-    json_t *created = cli_call(c, "task", "POST", "/api/v1/tasks", body);
-    json_decref(body);
+    json_t *task = cli_task_submit_wait(c, "task", kind, p, agents, ttl, wait_ms);
+    json_decref(p);
     rc = 1;
-    if (!created)
-        goto out;
-    const char *id = json_string_value(json_object_get(created, "task_id"));
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_object_get(created, "targets"), i, t)
-        if (!json_is_true(json_object_get(t, "online")))
-            fprintf(stderr, "vigil task: agent %s is offline: it gets the task when it comes "
-                            "back, unless the task expires first (ttl %s)\n",
-                    json_string_value(json_object_get(t, "agent_id")), ttl);
-    fprintf(stderr, "task %s\n", id);
-    uint64_t deadline = time_mono_ns() + wait_ms * 1000000ull;
-    json_t *task = NULL;
-    for (;;) {
-        uint64_t now = time_mono_ns();
-        uint64_t left = now < deadline ? (deadline - now) / 1000000ull : 0;
-        char path[256];
-        snprintf(path, sizeof(path), "/api/v1/tasks/%s?wait=%llums", id,
-                 (unsigned long long)(left > 60000 ? 60000 : left));
-        json_decref(task);
-        task = cli_call(c, "task", "GET", path, NULL);
-        if (!task || json_integer_value(json_object_get(task, "pending")) == 0 || !left)
-            break;
-    }
     if (task) {
         print_answers(task, as_json);
-        rc = outcome(task);
+        rc = cli_task_outcome(task);
         json_decref(task);
     }
-    json_decref(created);
 out:
     json_decref(agents);
     return rc;
@@ -161,7 +120,7 @@ static int task_show(struct cli *c, int argc, char **argv)
     if (!task)
         return 1;
     print_answers(task, argc > 3 && !strcmp(argv[3], "--json"));
-    int rc = outcome(task);
+    int rc = cli_task_outcome(task);
     json_decref(task);
     return rc;
 }

@@ -1,6 +1,9 @@
 /* hooks.c - the registry of ingest hooks: one line per server area that acts on events. */
 #include "server/ingest/hooks.h"
 
+extern const struct ingest_hook inventory_hook;
+
 const struct ingest_hook *const ingest_hooks[] = {
+    &inventory_hook,
     NULL,
 };

@@ -134,7 +134,11 @@ int store_open(const char *path, struct store **out, struct vg_error *err)
     buf_append_str(&ddl, state_ddl);
     for (size_t i = 0; store_area_ddl[i]; i++)
         buf_append_str(&ddl, store_area_ddl[i]);
-    rc = schema_sqlite_ddl(&ddl);
+    rc = 0;
+    for (size_t i = 0; store_area_ddl_gen[i] && !rc; i++)
+        rc = store_area_ddl_gen[i](&ddl);
+    if (!rc)
+        rc = schema_sqlite_ddl(&ddl);
     buf_append_str(&ddl, "COMMIT;");
     buf_terminate(&ddl);
     if (!rc)
