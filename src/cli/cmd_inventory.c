@@ -18,7 +18,7 @@
 static void print_scans(json_t *task, bool as_json)
 {
     static const char *const cols[] = {"agent_id", "collector", "status", "full", "rows",
-                                       "added", "removed", "changed", "cpu_ms", "error"};
+                                       "added", "removed", "changed", "cpu_us", "error"};
     json_t *res = json_object(), *colv = json_array(), *rows = json_array();
     for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
         json_array_append_new(colv, json_string(cols[k]));

@@ -155,9 +155,14 @@ count_eq() { local v; v=$(q1 "$2") && [ "$v" = "$1" ]; }
 expect_eq() { [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"; }
 # json_field JSON NAME: a field of a one-line JSON object (strings unquoted)
 json_field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(v if not isinstance(v,(list,dict)) else json.dumps(v, separators=(",",":")))' "$1" "$2"; }
-# stream_complete AGENT_ID: every sequence number from 1 to the highest stored is stored once:
-# nothing that reached the agent's spool was lost or duplicated
+# event_tables: the event tables of the schema (every table `vigil schema` documents)
+event_tables() { "$CLI_BIN" schema | sed -n 's/^## \([a-z_0-9]*\)$/\1/p'; }
+# stream_complete AGENT_ID: every sequence number from 1 to the highest stored is stored once,
+# over every event table: nothing that reached the agent's spool was lost or duplicated
 stream_complete() {
-    local id=$1
-    count_eq 1 "select count(*) = max(seq) and min(seq) = 1 from (select seq from process_events where agent_id='$id' union all select seq from agent_events where agent_id='$id')"
+    local id=$1 union="" t
+    for t in $(event_tables); do
+        union="${union:+$union union all }select seq from $t where agent_id='$id'"
+    done
+    count_eq 1 "select count(*) = max(seq) and min(seq) = 1 from ($union)"
 }

@@ -9,7 +9,7 @@
  * with full, every row is sent as a snapshot and the server replaces its copy. The answer
  * waits up to `wait` seconds (at most 50) for the scans and reports each:
  *   {"scans": [{"collector", "status": "done"|"failed"|"pending", "scan_id", "full", "rows",
- *               "added", "removed", "changed", "cpu_ms", "duration_ms", "error"}]} */
+ *               "added", "removed", "changed", "cpu_us", "duration_us", "error"}]} */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -211,12 +211,12 @@ static json_t *run_json(const char *name, const struct inv_run_result *r, bool d
 {
     if (!done)
         return json_pack("{s:s,s:s}", "collector", name, "status", "pending");
-    return json_pack("{s:s,s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:f,s:f,s:s?}", "collector", name,
+    return json_pack("{s:s,s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:s?}", "collector", name,
                      "status", r->status ? "failed" : "done", "scan_id", r->scan_id, "full",
                      r->full, "rows", (json_int_t)r->rows, "added", (json_int_t)r->added,
                      "removed", (json_int_t)r->removed, "changed", (json_int_t)r->changed,
-                     "cpu_ms", (double)r->cpu_us / 1000.0, "duration_ms",
-                     (double)r->duration_us / 1000.0, "error", r->status ? r->error : NULL);
+                     "cpu_us", (json_int_t)r->cpu_us, "duration_us", (json_int_t)r->duration_us,
+                     "error", r->status ? r->error : NULL);
 }
 
 static int task_rescan(void *state, json_t *payload, json_t **result, struct vg_error *err)
