@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # install-deps.sh [build] [test] - install the Debian 12 packages Vigil needs, skipping what is
 # already installed. `build`: compilers, the eBPF toolchain and libraries; `test`: what the test
-# suite uses besides (openssl, curl, python3, bc, iproute2).
+# suite uses besides (openssl, curl, python3, bc, iproute2; the inventory tests compare with the
+# system's own tools and start real servers: rpm/rpmbuild, cron, sudo, nginx, apache2, redis,
+# memcached, a JDK). Services a package would start on installation are not started.
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
     libsqlite3-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
-    libjansson-dev libzstd-dev libyaml-dev libcrypt-dev ca-certificates curl)
-test_pkgs=(openssl curl python3 bc iproute2 procps psmisc)
+    libjansson-dev libzstd-dev libyaml-dev libcrypt-dev ca-certificates curl
+    librpm-dev libzip-dev libexpat1-dev)
+test_pkgs=(openssl curl python3 bc iproute2 procps psmisc
+    rpm cron sudo openssh-client util-linux passwd systemd nginx apache2 redis-server memcached
+    openjdk-17-jdk-headless)
 
 want=()
 for group in "${@:-build}"; do
@@ -31,5 +36,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# servers installed for the tests (nginx, apache2, redis, memcached) must not start on their
+# own: without a policy already in place, refuse every service start for the installation
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null

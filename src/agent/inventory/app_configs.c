@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <yaml.h>
 #include <zip.h>
 
 #include "agent/inventory/apps.h"
 #include "agent/inventory/inv_text.h"
 #include "agent/inventory/parsers.h"
-#include "common/config.h"
 #include "common/util.h"
 
 #define APP_FILE_MAX (8u << 20)
@@ -176,7 +176,6 @@ struct apc {
     char docroot[PATH_MAX];
     char main_docroot[PATH_MAX], main_name[512], main_file[PATH_MAX];
     unsigned main_line;
-    struct buf listens;
 };
 
 static void apc_file(struct apc *c, const char *path);
@@ -222,7 +221,6 @@ static void apc_directive(void *ctx, const char *name, const char *args, unsigne
             char addr[256];
             inv_copy(addr, sizeof(addr), w, wl);
             app_listen(c->a, addr);
-            inv_list_add(&c->listens, addr, strlen(addr));
         }
     } else if (!strcasecmp(name, "<VirtualHost")) {
         c->in_vhost = true;
@@ -300,18 +298,18 @@ void app_config_apache(struct app_instance *a)
     if (c.main_docroot[0]) { /* the main server: the site without a virtual host */
         char root[PATH_MAX];
         resolve(c.server_root, c.main_docroot, root, sizeof(root));
-        buf_terminate(&c.listens);
-        app_site(a, c.main_name, c.listens.len ? (const char *)c.listens.data : "", root,
-                 c.main_file, c.main_line);
+        buf_terminate(&a->config_listen);
+        app_site(a, c.main_name, a->config_listen.len ? (const char *)a->config_listen.data : "",
+                 root, c.main_file, c.main_line);
     }
     buf_free(&c.names);
-    buf_free(&c.listens);
 }
 
 /* ---------------------------------------------------------------- Tomcat */
 
 struct tomcat {
     struct app_instance *a;
+    XML_Parser parser;
     char base[PATH_MAX];
     struct buf connectors;
 };
@@ -345,7 +343,7 @@ static void XMLCALL tomcat_start(void *ctx, const XML_Char *el, const XML_Char *
         resolve(t->base, base ? base : "webapps", root, sizeof(root));
         buf_terminate(&t->connectors);
         app_site(t->a, name ? name : "", t->connectors.len ? (const char *)t->connectors.data : "",
-                 root, t->a->config, (unsigned)0);
+                 root, t->a->config, (unsigned)XML_GetCurrentLineNumber(t->parser));
     }
 }
 
@@ -387,7 +385,11 @@ void app_config_tomcat(struct app_instance *a)
     struct tomcat t = {.a = a};
     char conf_dir[PATH_MAX], home[PATH_MAX], tmp[PATH_MAX];
     dirname_of(a->config, conf_dir, sizeof(conf_dir));
-    dirname_of(conf_dir, t.base, sizeof(t.base)); /* CATALINA_BASE = conf/.. */
+    /* CATALINA_BASE: conf/.. ; Debian keeps conf in /etc/tomcatN for /var/lib/tomcatN */
+    if (str_starts_with(conf_dir, "/etc/tomcat"))
+        inv_fmt(t.base, sizeof(t.base), "/var/lib/%s", conf_dir + 5);
+    else
+        dirname_of(conf_dir, t.base, sizeof(t.base));
     const char *h = a->args ? app_arg(a->args, a->args_len, "-Dcatalina.home", tmp, sizeof(tmp))
                             : NULL;
     str_copy(home, h ? h : t.base, sizeof(home));
@@ -395,6 +397,7 @@ void app_config_tomcat(struct app_instance *a)
     if (app_read(a, a->config, &b) == 0) {
         XML_Parser p = XML_ParserCreate(NULL);
         if (p) {
+            t.parser = p;
             XML_SetUserData(p, &t);
             XML_SetElementHandler(p, tomcat_start, NULL);
             /* server.xml is data: no external entities, no DTD processing beyond expat's own
@@ -639,26 +642,88 @@ struct yaml_listen {
     bool mongo;
 };
 
-static int yaml_visit(void *ctx, const char *name, const char *value, bool list_item,
-                      unsigned line, unsigned column, struct vg_error *err)
+static void yaml_value(struct yaml_listen *y, const char *name, const char *value, bool list_item)
 {
-    struct yaml_listen *y = ctx;
-    (void)line, (void)column, (void)err;
     const char *host_key = y->mongo ? "net.bindIp" : "network.host";
     const char *port_key = y->mongo ? "net.port" : "http.port";
     if (!strcmp(name, host_key)) {
-        if (list_item && y->host[0]) {
-            size_t l = strlen(y->host);
+        size_t l = strlen(y->host);
+        if (list_item && l)
             snprintf(y->host + l, sizeof(y->host) - l, ",%s", value);
-        } else {
+        else
             str_copy(y->host, value, sizeof(y->host));
-        }
     } else if (!strcmp(name, port_key)) {
         str_copy(y->port, value, sizeof(y->port));
     } else if (!y->mongo && !strcmp(name, "transport.port")) {
         str_copy(y->transport, value, sizeof(y->transport));
     }
-    return 0;
+}
+
+/* The scalars of a YAML text with their dotted names ("net.port"; Elasticsearch also writes
+ * keys with dots: "network.host: x" is the same name). Aliases and anchors are ignored. */
+static void yaml_walk(struct app_instance *a, const char *text, size_t len, struct yaml_listen *y)
+{
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return;
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    char keys[16][256];
+    bool in_seq[16] = {false}, expect_key[16] = {false};
+    int depth = 0;
+    for (bool done = false; !done;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) {
+            inv_warn(a->s, "%s:%lu: %s", a->config, (unsigned long)p.problem_mark.line + 1,
+                     p.problem ? p.problem : "YAML error");
+            break;
+        }
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_MAPPING_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+            if (depth > 0 && !in_seq[depth])
+                expect_key[depth] = true; /* the container is this key's value */
+            if (++depth >= 16) {
+                done = true;
+                break;
+            }
+            in_seq[depth] = ev.type == YAML_SEQUENCE_START_EVENT;
+            expect_key[depth] = !in_seq[depth];
+            keys[depth][0] = '\0';
+            break;
+        case YAML_MAPPING_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT:
+            if (depth > 0)
+                depth--;
+            break;
+        case YAML_SCALAR_EVENT: {
+            const char *v = (const char *)ev.data.scalar.value;
+            if (depth == 0)
+                break;
+            if (!in_seq[depth] && expect_key[depth]) {
+                str_copy(keys[depth], v, sizeof(keys[0]));
+                expect_key[depth] = false;
+                break;
+            }
+            char name[1024] = "";
+            size_t nl = 0;
+            for (int i = 1; i <= depth; i++)
+                if (!in_seq[i] && keys[i][0] && nl < sizeof(name))
+                    nl += (size_t)snprintf(name + nl, sizeof(name) - nl, "%s%s", nl ? "." : "",
+                                           keys[i]);
+            yaml_value(y, name, v, in_seq[depth]);
+            if (!in_seq[depth])
+                expect_key[depth] = true;
+            break;
+        }
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
 }
 
 void app_config_yaml(struct app_instance *a)
@@ -667,10 +732,8 @@ void app_config_yaml(struct app_instance *a)
     memset(&y, 0, sizeof(y));
     y.mongo = !strcmp(a->app, "mongodb");
     struct buf b = {0};
-    struct vg_error err = {{0}};
-    if (a->config[0] && app_read(a, a->config, &b) == 0 &&
-        config_parse_yaml_string((const char *)b.data, b.len, a->config, yaml_visit, &y, &err))
-        inv_warn(a->s, "%s", err.msg);
+    if (a->config[0] && app_read(a, a->config, &b) == 0)
+        yaml_walk(a, (const char *)b.data, b.len, &y);
     buf_free(&b);
     char hosts[512], text[600], *save = NULL;
     str_copy(hosts, y.host[0] ? y.host : y.mongo ? "127.0.0.1" : "localhost", sizeof(hosts));

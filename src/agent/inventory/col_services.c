@@ -508,9 +508,14 @@ static void systemd_units(struct inv_scan *s)
             struct unit u;
             memset(&u, 0, sizeof(u));
             discover(s, seen[nseen - 1], &u);
-            if (!u.found) {
+            if (!u.found) { /* a link to nothing: systemctl lists it as "bad" */
+                struct event *ev = inv_row(s, TBL_SERVICE_CHANGES, "systemd\t%s", seen[nseen - 1]);
+                inv_str(ev, FLD_SERVICE_NAME, seen[nseen - 1]);
+                inv_str(ev, FLD_SERVICE_TYPE, "systemd");
+                inv_str(ev, FLD_UNIT_STATE, "bad");
+                inv_str(ev, FLD_PATH, p);
                 unit_free(&u);
-                continue; /* a dangling link: systemctl does not list it either */
+                continue;
             }
             if (!u.masked)
                 drop_ins(s, u.name, &u);
