@@ -71,11 +71,11 @@ void parse_lsb_header(const char *text, size_t len, char *desc, size_t desclen)
     const char *l;
     bool in = false;
     while ((l = inv_next_line(text, len, &pos, &ll))) {
-        if (ll >= 20 && !strncmp(l, "### BEGIN INIT INFO", 19)) {
+        if (ll >= 19 && !strncmp(l, "### BEGIN INIT INFO", 19)) {
             in = true;
             continue;
         }
-        if (ll >= 18 && !strncmp(l, "### END INIT INFO", 17))
+        if (ll >= 17 && !strncmp(l, "### END INIT INFO", 17))
             break;
         if (!in || ll < 2 || l[0] != '#')
             continue;
