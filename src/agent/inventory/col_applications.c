@@ -218,15 +218,30 @@ static const struct pkg_seen *app_package(const struct app_scan *as, const struc
     return NULL;
 }
 
+/* The basename of a path (up to a blank: a rewritten process title), into out. */
+static void base_of(const char *path, size_t len, char *out, size_t outlen)
+{
+    size_t end = strnlen(path, len);
+    const char *blank = memchr(path, ' ', end);
+    if (blank)
+        end = (size_t)(blank - path);
+    const char *b = path;
+    for (size_t i = 0; i < end; i++)
+        if (path[i] == '/')
+            b = path + i + 1;
+    inv_copy(out, outlen, b, end - (size_t)(b - path));
+}
+
 static int match_app(const char *exe, const char *args, size_t len)
 {
-    const char *b = strrchr(exe, '/');
-    b = b ? b + 1 : exe;
-    char base[256];
-    str_copy(base, b, sizeof(base));
+    char base[256], argv0[256];
+    base_of(exe, strlen(exe), base, sizeof(base));
     char *del = strstr(base, " (deleted)");
     if (del)
         *del = '\0';
+    /* the name it was started as counts too: Debian's redis-server is a link to
+     * redis-check-rdb, which acts by the name it is called */
+    base_of(args ? args : "", args ? len : 0, argv0, sizeof(argv0));
     for (size_t i = 0; i < NAPPS; i++) {
         if (apps[i].java_main) {
             if (!strcmp(base, "java") && memmem(args, len, apps[i].java_main,
@@ -235,7 +250,8 @@ static int match_app(const char *exe, const char *args, size_t len)
             continue;
         }
         for (size_t k = 0; k < 4 && apps[i].exes[k]; k++)
-            if (!strcmp(base, apps[i].exes[k]))
+            if (apps[i].exes[k][0] &&
+                (!strcmp(base, apps[i].exes[k]) || !strcmp(argv0, apps[i].exes[k])))
                 return (int)i;
     }
     return -1;
@@ -286,6 +302,12 @@ static void read_procs(struct app_scan *as)
         pi->app = app;
         str_copy(pi->exe, p.exe, sizeof(pi->exe));
         pi->args = (char *)buf_steal(&p.args, &pi->args_len);
+        /* a server that rewrote its process title ("nginx: master process nginx -c FILE")
+         * left one string: its words are the arguments it shows */
+        if (pi->args && pi->args_len && strnlen(pi->args, pi->args_len) + 1 >= pi->args_len)
+            for (size_t k = 0; k < pi->args_len; k++)
+                if (pi->args[k] == ' ')
+                    pi->args[k] = '\0';
         char nsp[64];
         struct stat ns;
         snprintf(nsp, sizeof(nsp), "/proc/%ld/ns/mnt", pid);
