@@ -4,7 +4,8 @@ system's own tools say, exactly. Used by test_inventory_e2e.sh.
 
     inventory_check.py VIGIL CREDENTIALS AGENT_ID CHECK...
 
-Checks: packages users passwords groups listening suid services cron_periodic crontab:USER.
+Checks: packages users passwords groups listening suid services cron_periodic crontab:USER
+sysctl startup python disks routes interfaces logins processes.
 Each prints what differs and the script exits 1 when anything does. Where other processes of
 this shared machine may change the answer between the two reads (packages installed by someone
 else, servers coming and going), a check is retried after a fresh rescan, and listening ports
@@ -211,9 +212,121 @@ def check_crontab(user):
     return retried(f"crontab of {user} (crontab -l)", "cron", both)
 
 
+def check_sysctl():
+    def both():
+        rows = query(f"select setting, value from host_sysctl where agent_id='{AGENT}'")
+        ours = [(r["setting"], r["value"]) for r in rows]
+        theirs = []
+        for name, _ in ours:
+            v = subprocess.run(["sysctl", "-n", name], capture_output=True, text=True).stdout
+            theirs.append((name, v.rstrip("\n")))
+        return ours, theirs
+    return retried("sysctl settings (sysctl -n)", "sysctl", both)
+
+
+def check_startup():
+    def both():
+        rows = query(f"select path, sha256 from host_startup_files where agent_id='{AGENT}'")
+        ours = [(r["path"], r["sha256"]) for r in rows]
+        theirs = [(p, sh(f"sha256sum '{p}'").split()[0]) for p, _ in ours]
+        return ours, theirs
+    return retried("startup files (sha256sum)", "startup", both)
+
+
+def check_python():
+    def both():
+        ours = [(r["package_name"], r["version"]) for r in
+                query(f"select package_name, version from host_language_packages where agent_id='{AGENT}' "
+                      f"and ecosystem='python' and path like '/usr/lib/python3/dist-packages/%'")]
+        out = sh("python3 -c 'import importlib.metadata as m\n"
+                 "for d in m.distributions(path=[\"/usr/lib/python3/dist-packages\"]):\n"
+                 "  d.metadata[\"Name\"] and print(d.metadata[\"Name\"] + \"\\t\" + d.version)'")
+        theirs = [tuple(l.split("\t")) for l in out.splitlines() if l]
+        return ours, theirs
+    return retried("Python distributions of dist-packages (importlib.metadata)", "language_packages", both)
+
+
+def check_disks():
+    def both():
+        ours = [(r["device"], r["size_bytes"], r["read_only"], r["removable"], r["rotational"])
+                for r in query(f"select device, size_bytes, read_only, removable, rotational from host_disks "
+                               f"where agent_id='{AGENT}'")]
+        theirs = []
+        for d in json.loads(sh("lsblk -d -b -J -o NAME,SIZE,RO,RM,ROTA"))["blockdevices"]:
+            theirs.append((d["name"], int(d["size"]), int(d["ro"]), int(d["rm"]), int(d["rota"])))
+        return ours, theirs
+    return retried("block devices (lsblk -d)", "host", both)
+
+
+def check_routes():
+    def both():
+        ours = [(r["family"], r["gateway"], r["interface"])
+                for r in query(f"select family, gateway, interface from host_routes where agent_id='{AGENT}'")]
+        theirs = []
+        for fam, flag in (("ipv4", "-4"), ("ipv6", "-6")):
+            for r in json.loads(sh(f"ip {flag} -j route show default") or "[]"):
+                if r.get("type", "unicast") == "unicast":
+                    theirs.append((fam, r.get("gateway", ""), r.get("dev", "")))
+        return ours, theirs
+    return retried("default routes (ip route show default)", "host", both)
+
+
+def check_interfaces():
+    def both():
+        ours = [(r["interface"], r["mac"], r["mtu"], r["addresses"])
+                for r in query(f"select interface, mac, mtu, addresses from host_interfaces where agent_id='{AGENT}'")]
+        theirs = []
+        for i in json.loads(sh("ip -j addr show")):
+            addrs = ",".join(f"{a['local']}/{a['prefixlen']}" for a in i.get("addr_info", []))
+            theirs.append((i["ifname"], i.get("address", ""), i["mtu"], addrs))
+        return ours, theirs
+    return retried("interfaces (ip addr)", "host", both)
+
+
+def check_logins():
+    def both():
+        ours = [(r["path"], r["login_type"] if r["path"] == "/var/log/wtmp" else "6", r["user"], r["pid"])
+                for r in query(f"select path, login_type, user, pid from host_login_history where agent_id='{AGENT}'")]
+        types = {"1": "run_level", "2": "boot", "3": "new_time", "4": "old_time", "5": "init",
+                 "6": "login", "7": "user", "8": "dead", "9": "accounting"}
+        theirs = []
+        for path in ("/var/log/wtmp", "/var/log/btmp"):
+            for l in sh(f"utmpdump {path} 2>/dev/null").splitlines():
+                f = [x.strip() for x in re.findall(r"\[([^\]]*)\]", l)]
+                if len(f) < 8 or f[0] == "0":
+                    continue
+                kind = types.get(f[0], f[0]) if path == "/var/log/wtmp" else "6"
+                theirs.append((path, kind, f[3], int(f[1])))
+        return ours, theirs
+    return retried("login records (utmpdump wtmp, btmp)", "logins", both)
+
+
+def check_processes():
+    for attempt in range(3):
+        t0 = time.time_ns()
+        before = set(int(p) for p in sh("ps -N --ppid 2 -o pid=").split())
+        rescan("processes")
+        after = set(int(p) for p in sh("ps -N --ppid 2 -o pid=").split())
+        rows = query(f"select pid, start_time from host_processes where agent_id='{AGENT}'")
+        ours = set(r["pid"] for r in rows)
+        stable = (before & after) - {2}
+        # a process that ps did not see may only be one that started and ended during the scan
+        born = set(r["pid"] for r in rows if r["start_time"] >= t0 - 1000000000)
+        missing, extra = stable - ours, ours - (before | after) - born
+        if not missing and not extra:
+            print(f"processes (ps -e): {len(ours)} rows, the same as ps ({len(stable)} stable across the scan)")
+            return True
+        print(f"processes (attempt {attempt + 1}): missing {sorted(missing)[:10]}, extra {sorted(extra)[:10]}")
+        time.sleep(2)
+    return False
+
+
 CHECKS = {"packages": check_packages, "users": check_users, "passwords": check_passwords,
           "groups": check_groups, "listening": check_listening, "suid": check_suid,
-          "services": check_services, "cron_periodic": check_cron_periodic}
+          "services": check_services, "cron_periodic": check_cron_periodic,
+          "sysctl": check_sysctl, "startup": check_startup, "python": check_python,
+          "disks": check_disks, "routes": check_routes, "interfaces": check_interfaces,
+          "logins": check_logins, "processes": check_processes}
 
 ok = True
 for c in sys.argv[4:]:

@@ -71,6 +71,7 @@ ssh-keygen -q -t ed25519 -N '' -C "$MARK@test" -f "$T/key"
 echo '17 3 * * * /usr/bin/true first' | crontab -u "$USER_NAME" -
 python3 "$(dirname "$0")/inventory_check.py" "$CLI_BIN" "$CRED" "$ID" \
     packages users passwords groups listening suid services cron_periodic "crontab:$USER_NAME" \
+    sysctl startup python disks routes interfaces logins processes \
     || fail "the inventory differs from the system's tools"
 
 # changes: each must arrive as a change event within one scan interval (plus the time to ship it)

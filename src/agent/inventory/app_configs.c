@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
 #include <zip.h>
 
 #include "agent/inventory/apps.h"
 #include "agent/inventory/inv_text.h"
 #include "agent/inventory/parsers.h"
+#include "common/config.h"
 #include "common/util.h"
 
 #define APP_FILE_MAX (8u << 20)
@@ -642,8 +642,11 @@ struct yaml_listen {
     bool mongo;
 };
 
-static void yaml_value(struct yaml_listen *y, const char *name, const char *value, bool list_item)
+static int yaml_value(void *ctx, const char *name, const char *value, bool list_item,
+                      unsigned line, unsigned column, struct vg_error *err)
 {
+    struct yaml_listen *y = ctx;
+    (void)line, (void)column, (void)err;
     const char *host_key = y->mongo ? "net.bindIp" : "network.host";
     const char *port_key = y->mongo ? "net.port" : "http.port";
     if (!strcmp(name, host_key)) {
@@ -657,73 +660,7 @@ static void yaml_value(struct yaml_listen *y, const char *name, const char *valu
     } else if (!y->mongo && !strcmp(name, "transport.port")) {
         str_copy(y->transport, value, sizeof(y->transport));
     }
-}
-
-/* The scalars of a YAML text with their dotted names ("net.port"; Elasticsearch also writes
- * keys with dots: "network.host: x" is the same name). Aliases and anchors are ignored. */
-static void yaml_walk(struct app_instance *a, const char *text, size_t len, struct yaml_listen *y)
-{
-    yaml_parser_t p;
-    if (!yaml_parser_initialize(&p))
-        return;
-    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-    char keys[16][256];
-    bool in_seq[16] = {false}, expect_key[16] = {false};
-    int depth = 0;
-    for (bool done = false; !done;) {
-        yaml_event_t ev;
-        if (!yaml_parser_parse(&p, &ev)) {
-            inv_warn(a->s, "%s:%lu: %s", a->config, (unsigned long)p.problem_mark.line + 1,
-                     p.problem ? p.problem : "YAML error");
-            break;
-        }
-        switch (ev.type) {
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
-        case YAML_MAPPING_START_EVENT:
-        case YAML_SEQUENCE_START_EVENT:
-            if (depth > 0 && !in_seq[depth])
-                expect_key[depth] = true; /* the container is this key's value */
-            if (++depth >= 16) {
-                done = true;
-                break;
-            }
-            in_seq[depth] = ev.type == YAML_SEQUENCE_START_EVENT;
-            expect_key[depth] = !in_seq[depth];
-            keys[depth][0] = '\0';
-            break;
-        case YAML_MAPPING_END_EVENT:
-        case YAML_SEQUENCE_END_EVENT:
-            if (depth > 0)
-                depth--;
-            break;
-        case YAML_SCALAR_EVENT: {
-            const char *v = (const char *)ev.data.scalar.value;
-            if (depth == 0)
-                break;
-            if (!in_seq[depth] && expect_key[depth]) {
-                str_copy(keys[depth], v, sizeof(keys[0]));
-                expect_key[depth] = false;
-                break;
-            }
-            char name[1024] = "";
-            size_t nl = 0;
-            for (int i = 1; i <= depth; i++)
-                if (!in_seq[i] && keys[i][0] && nl < sizeof(name))
-                    nl += (size_t)snprintf(name + nl, sizeof(name) - nl, "%s%s", nl ? "." : "",
-                                           keys[i]);
-            yaml_value(y, name, v, in_seq[depth]);
-            if (!in_seq[depth])
-                expect_key[depth] = true;
-            break;
-        }
-        default:
-            break;
-        }
-        yaml_event_delete(&ev);
-    }
-    yaml_parser_delete(&p);
+    return 0;
 }
 
 void app_config_yaml(struct app_instance *a)
@@ -732,8 +669,10 @@ void app_config_yaml(struct app_instance *a)
     memset(&y, 0, sizeof(y));
     y.mongo = !strcmp(a->app, "mongodb");
     struct buf b = {0};
-    if (a->config[0] && app_read(a, a->config, &b) == 0)
-        yaml_walk(a, (const char *)b.data, b.len, &y);
+    struct vg_error err = {{0}};
+    if (a->config[0] && app_read(a, a->config, &b) == 0 &&
+        config_parse_yaml_foreign((const char *)b.data, b.len, a->config, yaml_value, &y, &err))
+        inv_warn(a->s, "%s", err.msg); /* what was read before the error still counts */
     buf_free(&b);
     char hosts[512], text[600], *save = NULL;
     str_copy(hosts, y.host[0] ? y.host : y.mongo ? "127.0.0.1" : "localhost", sizeof(hosts));
