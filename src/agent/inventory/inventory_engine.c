@@ -286,8 +286,8 @@ int inv_engine_run(struct inv_engine *e, enum inv_collector_id c, bool full,
             res->full = false;
     }
     res->emitted = res->added + res->removed + res->changed + (res->full ? res->rows : 0);
-    if (s.warnings)
-        log_info("inventory: %s: %u warnings, the first: %s", col->name, s.warnings, s.warning);
+    if (s.warnings) /* also in the scan summaries' message, where hunts find them */
+        log_debug("inventory: %s: %u warnings, the first: %s", col->name, s.warnings, s.warning);
     inv_hash_cache_sweep(e->hashes, HASH_CACHE_MAX_AGE_NS);
     free(out);
     inv_scan_fini(&s);
