@@ -1,6 +1,8 @@
 /* inv_text.c - text helpers of the inventory parsers (inv_text.h). */
 #include "agent/inventory/inv_text.h"
 
+#include "agent/inventory/inventory.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -14,6 +16,22 @@ void inv_trim(const char **s, size_t *len)
     }
     while (*len && blank((*s)[*len - 1]))
         (*len)--;
+}
+
+const char *inv_next_content_line(const char *text, size_t len, size_t *pos, unsigned *lineno,
+                                  const char *comments, size_t *linelen)
+{
+    const char *l;
+    size_t ll;
+    while ((l = inv_next_line(text, len, pos, &ll))) {
+        (*lineno)++;
+        inv_trim(&l, &ll);
+        if (!ll || strchr(comments, l[0]))
+            continue;
+        *linelen = ll;
+        return l;
+    }
+    return NULL;
 }
 
 const char *inv_word(const char *s, size_t len, size_t *pos, size_t *wlen)

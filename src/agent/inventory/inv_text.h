@@ -9,6 +9,11 @@
 
 #include "common/buf.h"
 
+/* The next line of text that is neither blank nor a comment (its first non-blank character is
+ * one of comments), trimmed, and its length; *lineno counts every line read. NULL at the end.
+ * *pos starts at 0. */
+const char *inv_next_content_line(const char *text, size_t len, size_t *pos, unsigned *lineno,
+                                  const char *comments, size_t *linelen);
 /* Remove blanks (space, tab, CR) at both ends of s/len. */
 void inv_trim(const char **s, size_t *len);
 /* The next word of s/len starting at *pos (blank separated): returns it and its length, or

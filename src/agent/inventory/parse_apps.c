@@ -204,11 +204,9 @@ int parse_ini(const char *text, size_t len,
     char section[128] = "";
     size_t pos = 0, ll;
     const char *l;
+    unsigned lineno = 0;
     int n = 0;
-    while ((l = inv_next_line(text, len, &pos, &ll))) {
-        inv_trim(&l, &ll);
-        if (!ll || l[0] == '#' || l[0] == ';')
-            continue;
+    while ((l = inv_next_content_line(text, len, &pos, &lineno, "#;", &ll))) {
         if (l[0] == '[') {
             const char *e = memchr(l, ']', ll);
             if (e) {
@@ -267,11 +265,7 @@ int parse_kv_conf(const char *text, size_t len, bool equals,
     const char *l;
     unsigned lineno = 0;
     int n = 0;
-    while ((l = inv_next_line(text, len, &pos, &ll))) {
-        lineno++;
-        inv_trim(&l, &ll);
-        if (!ll || l[0] == '#')
-            continue;
+    while ((l = inv_next_content_line(text, len, &pos, &lineno, "#", &ll))) {
         size_t k = 0;
         while (k < ll && l[k] != ' ' && l[k] != '\t' && !(equals && l[k] == '='))
             k++;

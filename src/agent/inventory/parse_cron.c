@@ -31,10 +31,8 @@ int parse_crontab(const char *text, size_t len, bool system,
     const char *l;
     unsigned lineno = 0;
     int n = 0;
-    while ((l = inv_next_line(text, len, &pos, &ll))) {
-        lineno++;
-        inv_trim(&l, &ll);
-        if (!ll || l[0] == '#' || env_line(l, ll))
+    while ((l = inv_next_content_line(text, len, &pos, &lineno, "#", &ll))) {
+        if (env_line(l, ll))
             continue;
         struct cron_entry e;
         char schedule[256] = "", user[64] = "", command[CRON_CMD_MAX];
@@ -91,10 +89,8 @@ int parse_anacrontab(const char *text, size_t len,
     const char *l;
     unsigned lineno = 0;
     int n = 0;
-    while ((l = inv_next_line(text, len, &pos, &ll))) {
-        lineno++;
-        inv_trim(&l, &ll);
-        if (!ll || l[0] == '#' || env_line(l, ll))
+    while ((l = inv_next_content_line(text, len, &pos, &lineno, "#", &ll))) {
+        if (env_line(l, ll))
             continue;
         size_t wp = 0, pl, dl, jl;
         const char *period = inv_word(l, ll, &wp, &pl);

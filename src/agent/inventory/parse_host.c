@@ -14,10 +14,10 @@ void parse_os_release(const char *text, size_t len, struct os_release *out)
     memset(out, 0, sizeof(*out));
     size_t pos = 0, ll;
     const char *l;
-    while ((l = inv_next_line(text, len, &pos, &ll))) {
-        inv_trim(&l, &ll);
+    unsigned lineno = 0;
+    while ((l = inv_next_content_line(text, len, &pos, &lineno, "#", &ll))) {
         const char *eq = memchr(l, '=', ll);
-        if (!ll || l[0] == '#' || !eq)
+        if (!eq)
             continue;
         size_t kl = (size_t)(eq - l), vl = ll - kl - 1;
         const char *v = eq + 1;

@@ -92,11 +92,9 @@ int parse_properties(const char *text, size_t len,
 {
     size_t pos = 0, ll;
     const char *l;
+    unsigned lineno = 0;
     int n = 0;
-    while ((l = inv_next_line(text, len, &pos, &ll))) {
-        inv_trim(&l, &ll);
-        if (!ll || l[0] == '#' || l[0] == '!')
-            continue;
+    while ((l = inv_next_content_line(text, len, &pos, &lineno, "#!", &ll))) {
         size_t k = 0;
         while (k < ll && l[k] != '=' && l[k] != ':' && l[k] != ' ' && l[k] != '\t')
             k++;

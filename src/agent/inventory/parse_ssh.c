@@ -139,11 +139,7 @@ int parse_authorized_keys(const char *text, size_t len,
     const char *l;
     unsigned lineno = 0;
     int n = 0;
-    while ((l = inv_next_line(text, len, &pos, &ll))) {
-        lineno++;
-        inv_trim(&l, &ll);
-        if (!ll || l[0] == '#')
-            continue;
+    while ((l = inv_next_content_line(text, len, &pos, &lineno, "#", &ll))) {
         struct ssh_key_entry k;
         memset(&k, 0, sizeof(k));
         k.line = lineno;
@@ -197,11 +193,9 @@ int parse_sshd_config(const char *text, size_t len,
 {
     size_t pos = 0, ll;
     const char *l;
+    unsigned lineno = 0;
     int n = 0;
-    while ((l = inv_next_line(text, len, &pos, &ll))) {
-        inv_trim(&l, &ll);
-        if (!ll || l[0] == '#')
-            continue;
+    while ((l = inv_next_content_line(text, len, &pos, &lineno, "#", &ll))) {
         size_t kl = 0;
         while (kl < ll && l[kl] != ' ' && l[kl] != '\t' && l[kl] != '=')
             kl++;
