@@ -40,13 +40,40 @@ static void resolve(const char *base, const char *path, char *out, size_t outlen
         out[0] = '\0';
 }
 
+/* Following includes: the bounds (depth, files) and the file being read, shared by every
+ * format's reader. */
+struct include_walk {
+    struct app_instance *a;
+    const char *file;
+    int depth, files;
+};
+
+/* Read path in the instance's file system and hand its text to parse, within the bounds, with
+ * w->file set to path meanwhile. */
+static void include_file(struct include_walk *w, const char *path,
+                         void (*parse)(void *ctx, const char *text, size_t len), void *ctx)
+{
+    if (w->depth >= INCLUDE_DEPTH_MAX || w->files >= INCLUDE_FILES_MAX)
+        return;
+    struct buf b = {0};
+    if (app_read(w->a, path, &b) == 0) {
+        const char *outer = w->file;
+        w->file = path;
+        w->depth++;
+        w->files++;
+        parse(ctx, (const char *)b.data, b.len);
+        w->depth--;
+        w->file = outer;
+    }
+    buf_free(&b);
+}
+
 /* ---------------------------------------------------------------- nginx */
 
 struct ngx {
     struct app_instance *a;
     char prefix[PATH_MAX];
-    const char *file;
-    int depth, files;
+    struct include_walk w;
     char stack[32][64];
     int sp;
     bool in_site;
@@ -96,7 +123,7 @@ static void ngx_directive(void *ctx, const struct nginx_directive *d)
             buf_reset(&n->listen);
             buf_reset(&n->names);
             n->root[0] = n->loc_root[0] = '\0';
-            str_copy(n->site_file, n->file, sizeof(n->site_file));
+            str_copy(n->site_file, n->w.file, sizeof(n->site_file));
             n->site_line = d->line;
         }
         if (!strcmp(d->name, "location") && d->nargs == 1 && !strcmp(d->args[0], "/") &&
@@ -134,28 +161,18 @@ static void ngx_directive(void *ctx, const struct nginx_directive *d)
     }
 }
 
-static void ngx_file(struct ngx *n, const char *path)
+static void ngx_parse(void *ctx, const char *text, size_t len)
 {
-    if (n->depth >= INCLUDE_DEPTH_MAX || n->files >= INCLUDE_FILES_MAX)
-        return;
-    struct buf b = {0};
-    if (app_read(n->a, path, &b) == 0) {
-        const char *outer = n->file;
-        n->file = path;
-        n->depth++;
-        n->files++;
-        parse_nginx_conf((const char *)b.data, b.len, ngx_directive, n);
-        n->depth--;
-        n->file = outer;
-    }
-    buf_free(&b);
+    parse_nginx_conf(text, len, ngx_directive, ctx);
 }
+
+static void ngx_file(struct ngx *n, const char *path) { include_file(&n->w, path, ngx_parse, n); }
 
 void app_config_nginx(struct app_instance *a)
 {
     struct ngx n;
     memset(&n, 0, sizeof(n));
-    n.a = a;
+    n.a = n.w.a = a;
     dirname_of(a->config, n.prefix, sizeof(n.prefix));
     ngx_file(&n, a->config);
     buf_free(&n.listen);
@@ -167,8 +184,7 @@ void app_config_nginx(struct app_instance *a)
 struct apc {
     struct app_instance *a;
     char server_root[PATH_MAX];
-    const char *file;
-    int depth, files;
+    struct include_walk w;
     bool in_vhost;
     char vhost_addrs[1024], vhost_file[PATH_MAX];
     unsigned vhost_line;
@@ -228,7 +244,7 @@ static void apc_directive(void *ctx, const char *name, const char *args, unsigne
         for (char *p = c->vhost_addrs; *p; p++)
             if (*p == ' ' || *p == '\t')
                 *p = ',';
-        str_copy(c->vhost_file, c->file, sizeof(c->vhost_file));
+        str_copy(c->vhost_file, c->w.file, sizeof(c->vhost_file));
         c->vhost_line = line;
         buf_reset(&c->names);
         c->docroot[0] = '\0';
@@ -258,34 +274,24 @@ static void apc_directive(void *ctx, const char *name, const char *args, unsigne
             str_copy(c->docroot, v, sizeof(c->docroot));
         } else {
             str_copy(c->main_docroot, v, sizeof(c->main_docroot));
-            str_copy(c->main_file, c->file, sizeof(c->main_file));
+            str_copy(c->main_file, c->w.file, sizeof(c->main_file));
             c->main_line = line;
         }
     }
 }
 
-static void apc_file(struct apc *c, const char *path)
+static void apc_parse(void *ctx, const char *text, size_t len)
 {
-    if (c->depth >= INCLUDE_DEPTH_MAX || c->files >= INCLUDE_FILES_MAX)
-        return;
-    struct buf b = {0};
-    if (app_read(c->a, path, &b) == 0) {
-        const char *outer = c->file;
-        c->file = path;
-        c->depth++;
-        c->files++;
-        parse_apache_conf((const char *)b.data, b.len, apc_directive, c);
-        c->depth--;
-        c->file = outer;
-    }
-    buf_free(&b);
+    parse_apache_conf(text, len, apc_directive, ctx);
 }
+
+static void apc_file(struct apc *c, const char *path) { include_file(&c->w, path, apc_parse, c); }
 
 void app_config_apache(struct app_instance *a)
 {
     struct apc c;
     memset(&c, 0, sizeof(c));
-    c.a = a;
+    c.a = c.w.a = a;
     /* ServerRoot: -d on the command line, else the directory of the configuration (Debian's
      * /etc/apache2; Red Hat's httpd.conf sets it) */
     char tmp[PATH_MAX];
@@ -418,8 +424,7 @@ void app_config_tomcat(struct app_instance *a)
 
 struct mycnf {
     struct app_instance *a;
-    const char *file;
-    int depth, files;
+    struct include_walk w;
     char port[32], bind[512];
 };
 
@@ -436,7 +441,7 @@ static void mycnf_option(void *ctx, const char *section, const char *key, const 
     struct mycnf *m = ctx;
     char dir[PATH_MAX], path[PATH_MAX];
     if (!strcmp(key, "!include") || !strcmp(key, "!includedir")) {
-        dirname_of(m->file, dir, sizeof(dir));
+        dirname_of(m->w.file, dir, sizeof(dir));
         resolve(dir, value, path, sizeof(path));
         if (!strcmp(key, "!include")) {
             mycnf_file(m, path);
@@ -459,28 +464,18 @@ static void mycnf_option(void *ctx, const char *section, const char *key, const 
         str_copy(m->bind, value, sizeof(m->bind));
 }
 
-static void mycnf_file(struct mycnf *m, const char *path)
+static void mycnf_parse(void *ctx, const char *text, size_t len)
 {
-    if (m->depth >= INCLUDE_DEPTH_MAX || m->files >= INCLUDE_FILES_MAX)
-        return;
-    struct buf b = {0};
-    if (app_read(m->a, path, &b) == 0) {
-        const char *outer = m->file;
-        m->file = path;
-        m->depth++;
-        m->files++;
-        parse_ini((const char *)b.data, b.len, mycnf_option, m);
-        m->depth--;
-        m->file = outer;
-    }
-    buf_free(&b);
+    parse_ini(text, len, mycnf_option, ctx);
 }
+
+static void mycnf_file(struct mycnf *m, const char *path) { include_file(&m->w, path, mycnf_parse, m); }
 
 void app_config_mysql(struct app_instance *a)
 {
     struct mycnf m;
     memset(&m, 0, sizeof(m));
-    m.a = a;
+    m.a = m.w.a = a;
     if (a->config[0])
         mycnf_file(&m, a->config);
     char tmp[512];
@@ -499,8 +494,7 @@ void app_config_mysql(struct app_instance *a)
 
 struct pgconf {
     struct app_instance *a;
-    const char *file;
-    int depth, files;
+    struct include_walk w;
     char listen[512], port[32];
 };
 
@@ -512,12 +506,12 @@ static void pg_option(void *ctx, const char *key, const char *value, unsigned li
     (void)line;
     char dir[PATH_MAX], path[PATH_MAX];
     if (!strcmp(key, "include") || !strcmp(key, "include_if_exists")) {
-        dirname_of(p->file, dir, sizeof(dir));
+        dirname_of(p->w.file, dir, sizeof(dir));
         resolve(dir, value, path, sizeof(path));
         pg_file(p, path);
     } else if (!strcmp(key, "include_dir")) {
         char pattern[PATH_MAX];
-        dirname_of(p->file, dir, sizeof(dir));
+        dirname_of(p->w.file, dir, sizeof(dir));
         resolve(dir, value, path, sizeof(path));
         size_t cnt;
         char **files = inv_fmt(pattern, sizeof(pattern), "%s/*.conf", path)
@@ -532,28 +526,18 @@ static void pg_option(void *ctx, const char *key, const char *value, unsigned li
     }
 }
 
-static void pg_file(struct pgconf *p, const char *path)
+static void pg_parse(void *ctx, const char *text, size_t len)
 {
-    if (p->depth >= INCLUDE_DEPTH_MAX || p->files >= INCLUDE_FILES_MAX)
-        return;
-    struct buf b = {0};
-    if (app_read(p->a, path, &b) == 0) {
-        const char *outer = p->file;
-        p->file = path;
-        p->depth++;
-        p->files++;
-        parse_kv_conf((const char *)b.data, b.len, true, pg_option, p);
-        p->depth--;
-        p->file = outer;
-    }
-    buf_free(&b);
+    parse_kv_conf(text, len, true, pg_option, ctx);
 }
+
+static void pg_file(struct pgconf *p, const char *path) { include_file(&p->w, path, pg_parse, p); }
 
 void app_config_postgresql(struct app_instance *a)
 {
     struct pgconf p;
     memset(&p, 0, sizeof(p));
-    p.a = a;
+    p.a = p.w.a = a;
     if (a->config[0])
         pg_file(&p, a->config);
     char tmp[512];
@@ -573,7 +557,7 @@ void app_config_postgresql(struct app_instance *a)
 
 struct redis {
     struct app_instance *a;
-    int depth, files;
+    struct include_walk w;
     char bind[512], port[32], tls_port[32], unixsocket[PATH_MAX];
 };
 
@@ -595,25 +579,18 @@ static void redis_option(void *ctx, const char *key, const char *value, unsigned
         str_copy(r->unixsocket, value, sizeof(r->unixsocket));
 }
 
-static void redis_file(struct redis *r, const char *path)
+static void redis_parse(void *ctx, const char *text, size_t len)
 {
-    if (r->depth >= INCLUDE_DEPTH_MAX || r->files >= INCLUDE_FILES_MAX)
-        return;
-    struct buf b = {0};
-    if (app_read(r->a, path, &b) == 0) {
-        r->depth++;
-        r->files++;
-        parse_kv_conf((const char *)b.data, b.len, false, redis_option, r);
-        r->depth--;
-    }
-    buf_free(&b);
+    parse_kv_conf(text, len, false, redis_option, ctx);
 }
+
+static void redis_file(struct redis *r, const char *path) { include_file(&r->w, path, redis_parse, r); }
 
 void app_config_redis(struct app_instance *a)
 {
     struct redis r;
     memset(&r, 0, sizeof(r));
-    r.a = a;
+    r.a = r.w.a = a;
     if (a->config[0])
         redis_file(&r, a->config);
     char text[600];
