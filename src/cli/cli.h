@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "common/error.h"
@@ -18,6 +19,12 @@ struct cli {
  * printing "vigil CMD: <why>" on stderr. */
 json_t *cli_call(struct cli *c, const char *cmd, const char *method, const char *path,
                  json_t *body);
+
+/* Create a task of kind for the agents (a JSON array of ids; NULL or empty: all) with payload
+ * (may be NULL), report offline agents on stderr, and wait up to wait_ms for the answers.
+ * Returns the task as GET /tasks/{id} gives it (caller decrefs), or NULL after printing why. */
+json_t *cli_task_run(struct cli *c, const char *cmd, const char *kind, json_t *payload,
+                     json_t *agents, const char *ttl, uint64_t wait_ms);
 
 struct cli_command {
     const char *name;

@@ -10,7 +10,6 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
-#include "cli/task_client.h"
 #include "common/config.h"
 
 #define AGENT_WAIT_MAX_S 50
@@ -69,14 +68,16 @@ static void print_scans(json_t *task, bool as_json)
 /* 0 when every agent answered and every scan is done. */
 static int scans_outcome(json_t *task)
 {
-    if (cli_task_outcome(task))
-        return 1;
     size_t i, j;
     json_t *t, *scan;
-    json_array_foreach(json_object_get(task, "targets"), i, t)
+    json_array_foreach(json_object_get(task, "targets"), i, t) {
+        const char *st = json_string_value(json_object_get(t, "status"));
+        if (!st || strcmp(st, "done") != 0)
+            return 1;
         json_array_foreach(json_object_get(json_object_get(t, "result"), "scans"), j, scan)
             if (strcmp(json_string_value(json_object_get(scan, "status")), "done") != 0)
                 return 1;
+    }
     return 0;
 }
 
@@ -114,8 +115,8 @@ static int inventory_rescan(struct cli *c, int argc, char **argv)
     json_t *payload = json_pack("{s:O,s:b,s:I}", "collectors", collectors, "full", full, "wait",
                                 (json_int_t)(agent_wait > AGENT_WAIT_MAX_S ? AGENT_WAIT_MAX_S
                                                                            : agent_wait));
-    json_t *task = cli_task_submit_wait(c, "inventory", "inventory.rescan", payload, agents, ttl,
-                                        wait_ms);
+    json_t *task = cli_task_run(c, "inventory", "inventory.rescan", payload, agents, ttl,
+                                wait_ms);
     json_decref(payload);
     rc = 1;
     if (task) {

@@ -7,7 +7,6 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
-#include "cli/task_client.h"
 #include "common/config.h"
 #include "common/util.h"
 
@@ -49,6 +48,17 @@ static void print_answers(json_t *task, bool as_json)
     json_object_set_new(res, "rows", rows);
     output_table(stdout, res);
     json_decref(res);
+}
+
+/* 0 when every target answered "done". */
+static int outcome(json_t *task)
+{
+    size_t i;
+    json_t *t;
+    int bad = 0;
+    json_array_foreach(json_object_get(task, "targets"), i, t)
+        bad += strcmp(json_string_value(json_object_get(t, "status")), "done") != 0;
+    return bad ? 1 : 0;
 }
 
 static int task_run(struct cli *c, int argc, char **argv)
@@ -95,12 +105,12 @@ static int task_run(struct cli *c, int argc, char **argv)
             goto out;
         }
     }
-    json_t *task = cli_task_submit_wait(c, "task", kind, p, agents, ttl, wait_ms);
-    json_decref(p);
     rc = 1;
+    json_t *task = cli_task_run(c, "task", kind, p, agents, ttl, wait_ms);
+    json_decref(p);
     if (task) {
         print_answers(task, as_json);
-        rc = cli_task_outcome(task);
+        rc = outcome(task);
         json_decref(task);
     }
 out:
@@ -120,7 +130,7 @@ static int task_show(struct cli *c, int argc, char **argv)
     if (!task)
         return 1;
     print_answers(task, argc > 3 && !strcmp(argv[3], "--json"));
-    int rc = cli_task_outcome(task);
+    int rc = outcome(task);
     json_decref(task);
     return rc;
 }

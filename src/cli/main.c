@@ -35,7 +35,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: vigil [--credentials FILE] COMMAND [ARGS]\n\ncommands:\n");
     for (const struct cli_command *c = cli_commands; c->name; c++)
-        fprintf(f, "  %-10s %s\n", c->name, c->help);
+        fprintf(f, "  %-11s %s\n", c->name, c->help);
     fprintf(f, "\nCredentials: --credentials, $VIGIL_CREDENTIALS, ~/.config/vigil/credentials or "
                "/var/lib/vigil/admin.credentials.\n");
 }

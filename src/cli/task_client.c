@@ -1,18 +1,19 @@
-/* task_client.c - create a task and wait for its answers (task_client.h). */
-#include "cli/task_client.h"
-
+/* task_client.c - creating a task for agents and waiting for their answers (cli.h), shared
+ * by `vigil task run` and `vigil live`. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "common/util.h"
 
-json_t *cli_task_submit_wait(struct cli *c, const char *cmd, const char *kind, json_t *payload,
-                             json_t *agents, const char *ttl, uint64_t wait_ms)
+json_t *cli_task_run(struct cli *c, const char *cmd, const char *kind, json_t *payload,
+                     json_t *agents, const char *ttl, uint64_t wait_ms)
 {
     json_t *body = json_pack("{s:s,s:s}", "kind", kind, "ttl", ttl);
     if (!body)
         return NULL;
-    if (json_array_size(agents))
+    if (agents && json_array_size(agents))
         json_object_set(body, "agents", agents);
     else
         json_object_set_new(body, "agents", json_string("all"));
@@ -27,8 +28,8 @@ json_t *cli_task_submit_wait(struct cli *c, const char *cmd, const char *kind, j
     json_t *t;
     json_array_foreach(json_object_get(created, "targets"), i, t)
         if (!json_is_true(json_object_get(t, "online")))
-            fprintf(stderr, "vigil %s: agent %s is offline: it gets the task when it comes "
-                            "back, unless the task expires first (ttl %s)\n",
+            fprintf(stderr, "vigil %s: agent %s is offline: it gets the task when it comes back, "
+                            "unless the task expires first (ttl %s)\n",
                     cmd, json_string_value(json_object_get(t, "agent_id")), ttl);
     fprintf(stderr, "task %s\n", id);
     uint64_t deadline = time_mono_ns() + wait_ms * 1000000ull;
@@ -46,16 +47,4 @@ json_t *cli_task_submit_wait(struct cli *c, const char *cmd, const char *kind, j
     }
     json_decref(created);
     return task;
-}
-
-int cli_task_outcome(json_t *task)
-{
-    size_t i;
-    json_t *t;
-    int bad = 0;
-    json_array_foreach(json_object_get(task, "targets"), i, t) {
-        const char *st = json_string_value(json_object_get(t, "status"));
-        bad += !st || strcmp(st, "done") != 0;
-    }
-    return bad ? 1 : 0;
 }

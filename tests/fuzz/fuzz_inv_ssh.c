@@ -8,7 +8,9 @@
 static void key(void *ctx, const struct ssh_key_entry *k)
 {
     (void)ctx;
-    fuzz_touch(k->type);
+    char name[64];
+    ssh_key_type_name(k->type, name, sizeof(name));
+    fuzz_touch(name);
     fuzz_touch(k->fingerprint);
     fuzz_touch(k->comment);
     fuzz_touch(k->options);

@@ -3,7 +3,7 @@
 # Source it from a test; tests run as root (eBPF) and exit 0 on success.
 #
 # Environment: VIGIL_BIN, the build directory holding src/server/vigil-server,
-# src/agent/vigil-agent and src/cli/vigil (set by ctest).
+# src/agent/vigil-agent and src/cli/vigil (set by ctest); VIGIL_TEST_TMP (optional).
 set -euo pipefail
 
 : "${VIGIL_BIN:?VIGIL_BIN must point at the build directory}"
@@ -17,7 +17,10 @@ if [ "$(id -u)" != 0 ]; then
     echo "integration tests need root (eBPF, proc connector)"; exit 1
 fi
 
-T=$(mktemp -d /tmp/vigil-it.XXXXXX)
+# VIGIL_TEST_TMP: where test directories go (ctest: inside the build tree, away from /tmp, which
+# other work on a shared machine may clean)
+mkdir -p "${VIGIL_TEST_TMP:-/tmp}"
+T=$(mktemp -d "${VIGIL_TEST_TMP:-/tmp}/vigil-it.XXXXXX")
 chmod 755 "$T"
 SERVER_DIR="$T/server"
 SERVER_PID=""
@@ -55,7 +58,7 @@ server_init() {
 }
 
 server_start() {
-    "$SERVER_BIN" run --dir "$SERVER_DIR" --log-level debug >> "$T/server.log" 2>&1 &
+    ${SERVER_NICE:-} "$SERVER_BIN" run --dir "$SERVER_DIR" --log-level debug >> "$T/server.log" 2>&1 &
     SERVER_PID=$!
     wait_for 20 "server health" server_healthy
 }
@@ -102,6 +105,17 @@ agent_kill9() {
     kill -KILL "$pid"
     wait "$pid" 2>/dev/null || true
     unset "AGENT_PIDS[$1]"
+}
+
+# start_with_rules NAME: a server and an agent NAME running the project's rules (rules/), once
+# enrolled and with its detection engine loaded
+start_with_rules() {
+    local src; src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    server_init
+    server_start
+    agent_start "$1" --set "detect.rules=$src/rules" --set "detect.yara=$src/rules/yara"
+    wait_for 30 "agent enrolled" agent_enrolled "$1"
+    wait_for 30 "the detection engine loaded" grep -q "detect: [0-9]* rules loaded" "$T/$1.log"
 }
 
 # q SQL: rows as JSON lines
@@ -155,14 +169,14 @@ count_eq() { local v; v=$(q1 "$2") && [ "$v" = "$1" ]; }
 expect_eq() { [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"; }
 # json_field JSON NAME: a field of a one-line JSON object (strings unquoted)
 json_field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(v if not isinstance(v,(list,dict)) else json.dumps(v, separators=(",",":")))' "$1" "$2"; }
-# event_tables: the event tables of the schema (every table `vigil schema` documents)
-event_tables() { "$CLI_BIN" schema | sed -n 's/^## \([a-z_0-9]*\)$/\1/p'; }
-# stream_complete AGENT_ID: every sequence number from 1 to the highest stored is stored once,
-# over every event table: nothing that reached the agent's spool was lost or duplicated
+# stream_complete AGENT_ID: every sequence number from 1 to the highest stored is stored once
+# (in whichever event table): nothing that reached the agent's spool was lost or duplicated
 stream_complete() {
-    local id=$1 union="" t
-    for t in $(event_tables); do
-        union="${union:+$union union all }select seq from $t where agent_id='$id'"
+    local id=$1 tables sql="" t
+    tables=$(q1 "select group_concat(name, ' ') from sqlite_master where type = 'table' and sql like '%event_key INTEGER PRIMARY KEY%'")
+    [ -n "$tables" ] || return 1
+    for t in $tables; do
+        sql="${sql:+$sql union all }select seq from $t where agent_id='$id'"
     done
-    count_eq 1 "select count(*) = max(seq) and min(seq) = 1 from ($union)"
+    count_eq 1 "select count(*) = max(seq) and min(seq) = 1 from ($sql)"
 }

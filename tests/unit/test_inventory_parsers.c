@@ -244,6 +244,18 @@ static void test_ssh(void)
                          "[no-pty,command=\"echo \\\"x y\\\"\"]");
     char type[64], fp[64];
     int bits;
+    ssh_key_type_name("ssh-ed25519", type, sizeof(type));
+    CHECK_EQ_STR(type, "ED25519");
+    ssh_key_type_name("ecdsa-sha2-nistp384", type, sizeof(type));
+    CHECK_EQ_STR(type, "ECDSA");
+    ssh_key_type_name("sk-ssh-ed25519@openssh.com", type, sizeof(type));
+    CHECK_EQ_STR(type, "ED25519-SK");
+    ssh_key_type_name("ssh-rsa-cert-v01@openssh.com", type, sizeof(type));
+    CHECK_EQ_STR(type, "RSA-CERT");
+    ssh_key_type_name("sk-ssh-ed25519-cert-v01@openssh.com", type, sizeof(type));
+    CHECK_EQ_STR(type, "ED25519-SK-CERT");
+    ssh_key_type_name("x-new", type, sizeof(type));
+    CHECK_EQ_STR(type, "X-NEW");
     CHECK(ssh_key_fingerprint("!!!!", 4, type, sizeof(type), fp, &bits) != 0);
     CHECK(ssh_key_fingerprint("AAAA", 4, type, sizeof(type), fp, &bits) != 0); /* empty type */
     CHECK(ssh_key_fingerprint("AAAAB3", 6, type, sizeof(type), fp, &bits) != 0);

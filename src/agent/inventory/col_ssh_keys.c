@@ -84,7 +84,9 @@ static void add_key(void *ctx, const struct ssh_key_entry *k)
                                k->fingerprint);
     inv_str(ev, FLD_USER, c->pw->pw_name);
     inv_int(ev, FLD_UID, c->pw->pw_uid);
-    inv_str(ev, FLD_KEY_TYPE, k->type);
+    char type[64];
+    ssh_key_type_name(k->type, type, sizeof(type));
+    inv_str(ev, FLD_KEY_TYPE, type);
     if (k->bits)
         inv_int(ev, FLD_KEY_BITS, k->bits);
     inv_str(ev, FLD_FINGERPRINT, k->fingerprint);

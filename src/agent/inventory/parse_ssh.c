@@ -132,6 +132,42 @@ cleanup:
     return rc;
 }
 
+void ssh_key_type_name(const char *type, char *out, size_t outlen)
+{
+    static const struct { const char *algo, *name; } names[] = {
+        {"ssh-ed25519", "ED25519"}, {"ssh-rsa", "RSA"}, {"ssh-dss", "DSA"},
+        {"ecdsa-sha2-nistp256", "ECDSA"}, {"ecdsa-sha2-nistp384", "ECDSA"},
+        {"ecdsa-sha2-nistp521", "ECDSA"}, {"sk-ecdsa-sha2-nistp256@openssh.com", "ECDSA-SK"},
+        {"sk-ssh-ed25519@openssh.com", "ED25519-SK"}, {"ssh-ed448", "ED448"},
+        {"ssh-xmss@openssh.com", "XMSS"},
+    };
+    char base[128];
+    str_copy(base, type, sizeof(base));
+    static const char cert[] = "-cert-v01@openssh.com";
+    size_t l = strlen(base), cl = sizeof(cert) - 1;
+    bool is_cert = l > cl && !strcmp(base + l - cl, cert);
+    if (is_cert) /* ssh-ed25519-cert-v01@openssh.com: the key type, then -CERT */
+        base[l - cl] = '\0';
+    const char *name = NULL;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !name; i++)
+        if (!strcmp(base, names[i].algo) ||
+            (is_cert && !strncmp(names[i].algo, base, strlen(base)) &&
+             names[i].algo[strlen(base)] == '@'))
+            name = names[i].name;
+    if (!name) { /* an algorithm ssh-keygen does not name: upper case as written */
+        size_t k = 0;
+        for (; base[k] && k + 1 < outlen; k++)
+            out[k] = (char)toupper((unsigned char)base[k]);
+        out[k] = '\0';
+    } else {
+        str_copy(out, name, outlen);
+    }
+    if (is_cert) {
+        size_t o = strlen(out);
+        snprintf(out + o, outlen - o, "-CERT");
+    }
+}
+
 int parse_authorized_keys(const char *text, size_t len,
                           void (*each)(void *ctx, const struct ssh_key_entry *k), void *ctx)
 {

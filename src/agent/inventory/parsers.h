@@ -93,7 +93,7 @@ int parse_sudoers(const char *text, size_t len, const char *path,
 
 struct ssh_key_entry {
     unsigned line;
-    const char *type;        /* as written: ssh-ed25519, ssh-rsa, ... */
+    const char *type;        /* as written: ssh-ed25519, ssh-rsa, ... (ssh_key_type_name names it) */
     const char *fingerprint; /* SHA256:base64 (no padding), as ssh-keygen -l prints it */
     int bits;                /* 0 when unknown */
     const char *comment, *options;
@@ -103,6 +103,10 @@ struct ssh_key_entry {
  * Returns the number of keys. */
 int parse_authorized_keys(const char *text, size_t len,
                           void (*each)(void *ctx, const struct ssh_key_entry *k), void *ctx);
+/* The name ssh-keygen -l and sshd's logs give a key type: ssh-ed25519 -> ED25519, ssh-rsa -> RSA,
+ * ecdsa-sha2-nistp256 -> ECDSA, sk-ssh-ed25519@openssh.com -> ED25519-SK, certificates with
+ * -CERT; an unknown algorithm in upper case. */
+void ssh_key_type_name(const char *type, char *out, size_t outlen);
 /* Fingerprint and size of a base64 key blob; the type named inside the blob into type_in_blob.
  * 0, or -1 when it is not a key blob. */
 int ssh_key_fingerprint(const char *b64, size_t len, char *type_in_blob, size_t typelen,
