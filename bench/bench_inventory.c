@@ -93,7 +93,7 @@ int main(int argc, char **argv)
         want[c] = true;
     }
     struct host_info host;
-    if (host_info_load(&host, &err)) {
+    if (host_info_load(&host, NULL, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         goto out;
     }

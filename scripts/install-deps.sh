@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
 # install-deps.sh [build] [test] - install the Debian 12 packages Vigil needs, skipping what is
 # already installed. `build`: compilers, the eBPF toolchain and libraries; `test`: what the test
-# suite uses besides (openssl, curl, python3, bc, iproute2; the inventory tests compare with the
-# system's own tools and start real servers: rpm/rpmbuild, cron, sudo, nginx, apache2, redis,
-# memcached, a JDK). Services a package would start on installation are not started.
+# suite uses besides (openssl, curl, python3, bc, iproute2, sqlite3; lynis for the baseline
+# comparison; the inventory tests compare with the system's own tools and start real servers:
+# rpm/rpmbuild, cron, sudo, nginx, apache2, redis, memcached, a JDK); `bench`: what the
+# benchmarks compare with (auditd, rsyslog). Services a package would start on installation are
+# not started.
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
     libsqlite3-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
-    libjansson-dev libzstd-dev libyaml-dev libcrypt-dev ca-certificates curl
-    librpm-dev libzip-dev libexpat1-dev)
-test_pkgs=(openssl curl python3 bc iproute2 procps psmisc
-    rpm cron sudo openssh-client util-linux passwd systemd nginx apache2 redis-server memcached
+    libjansson-dev libzstd-dev libyaml-dev libcrypt-dev libpcre2-dev libsystemd-dev ca-certificates curl
+    libvectorscan-dev libyara-dev libcsv-dev librpm-dev libzip-dev libexpat1-dev)
+test_pkgs=(openssl curl python3 bc iproute2 procps psmisc openssh-server openssh-client sshpass
+    systemd lynis sqlite3 rpm cron sudo util-linux passwd nginx apache2 redis-server memcached
     openjdk-17-jdk-headless)
+# the benchmarks (bench/) compare with auditd (telemetry) and rsyslog's imfile (logs)
+bench_pkgs=(auditd rsyslog)
 
 want=()
 for group in "${@:-build}"; do
     case "$group" in
         build) want+=("${build_pkgs[@]}") ;;
         test) want+=("${test_pkgs[@]}") ;;
-        *) echo "install-deps: unknown group $group (build, test)" >&2; exit 2 ;;
+        bench) want+=("${bench_pkgs[@]}") ;;
+        *) echo "install-deps: unknown group $group (build, test, bench)" >&2; exit 2 ;;
     esac
 done
 

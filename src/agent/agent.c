@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "agent/pipeline.h"
+#include "agent/enrich/enrich.h"
 #include "agent/proctable.h"
+#include "agent/sensors/hub/hub.h"
 #include "agent/tasks.h"
 #include "agent/transport.h"
 #include "common/log.h"
@@ -122,6 +124,7 @@ static void start_modules(struct agent *a)
     a->nmodules = n;
     struct agent_module_ctx ctx = {
         .host = &a->host, .pipeline = a->pipeline, .procs = a->procs, .state_dir = a->cfg.state_dir,
+        .bpf = a->bpf, .enrich = a->enrich,
     };
     for (size_t i = 0; i < n; i++) {
         struct agent_module_instance *m = &a->modules[i];
@@ -169,7 +172,20 @@ int agent_start(struct agent *a, struct vg_error *err)
     /* the transport first, so events flow as soon as modules produce them */
     if ((rc = transport_start(&a->cfg, &a->host, a->spool, &a->transport, err)))
         return rc;
+    struct enrich_options eo = {.hash_executables = a->cfg.hash_executables,
+                                .hash_max_size = a->cfg.hash_max_size, .hash_queue = 4096};
+    if ((rc = enrich_new(&eo, a->procs, a->pipeline, &a->enrich, err)))
+        return rc;
+    struct bpfhub_options bo = {.ringbuf_size = a->cfg.ebpf_ringbuf_size,
+                                .self_pid = (int32_t)getpid(), .pipeline = a->pipeline,
+                                .scope_netns = a->host.scope_netns,
+                                .loss_interval_ms = a->cfg.ebpf_loss_interval};
+    if ((rc = bpfhub_new(&bo, &a->bpf, err)))
+        return rc;
     start_modules(a);
+    /* every module has asked for what it needs: the syscall sensor and the reader start */
+    if ((rc = bpfhub_start(a->bpf, err)))
+        return rc;
     char sensors[512];
     agent_sensors_summary(a, sensors, sizeof(sensors));
     log_info("vigil-agent %s on %s (%s, kernel %s): sensors %s", VIGIL_VERSION, a->host.hostname,
@@ -195,6 +211,7 @@ void agent_stop(struct agent *a, unsigned drain_ms)
         pthread_join(a->status_thread, NULL);
         a->status_running = false;
     }
+    bpfhub_stop(a->bpf); /* no more records for the modules' handlers */
     if (a->pipeline && a->spool)
         emit_status(a, "stop", NULL); /* with the modules' final counters */
     for (size_t i = a->nmodules; i-- > 0;) {
@@ -202,6 +219,10 @@ void agent_stop(struct agent *a, unsigned drain_ms)
             a->modules[i].module->stop(a->modules[i].state);
         a->modules[i].state = NULL;
     }
+    bpfhub_free(a->bpf);
+    a->bpf = NULL;
+    enrich_free(a->enrich); /* exec events waiting for a hash go to the pipeline */
+    a->enrich = NULL;
     pipeline_stop(a->pipeline); /* what was queued is now in the spool */
     transport_stop(a->transport, drain_ms);
     a->transport = NULL;

@@ -15,6 +15,8 @@ struct pipeline;
 struct proctable;
 struct transport;
 struct agent_tasks;
+struct bpfhub;
+struct enrich;
 
 struct agent_module_instance {
     const struct agent_module *module;
@@ -29,6 +31,8 @@ struct agent {
     struct spool *spool;
     struct pipeline *pipeline;
     struct proctable *procs;
+    struct bpfhub *bpf;
+    struct enrich *enrich;
     struct agent_module_instance *modules;
     size_t nmodules;
     struct transport *transport;

@@ -20,6 +20,9 @@ const struct config_option agent_options[] = {
     OPT("enroll_token_file", CFG_STR, NULL, enroll_token_file,
         "File holding the enrollment token (instead of enroll_token)"),
     OPT("log_level", CFG_STR, "info", log_level, "debug, info, warn or error"),
+    OPT("scope", CFG_STR, "host", scope,
+        "What the agent reports: host (every process of the machine) or netns (only the "
+        "processes of its own network namespace, one agent per namespace)"),
     OPT("queue_size", CFG_INT, "65536", queue_size,
         "Events waiting between the sensors and the spool writer; past it events are dropped "
         "and counted"),
@@ -30,10 +33,22 @@ const struct config_option agent_options[] = {
         "How often the spool is flushed to stable storage (a crash of the agent loses nothing "
         "written; a power loss at most this much)"),
     OPT("batch.max_events", CFG_INT, "5000", batch_max_events, "Events per batch sent"),
-    OPT("batch.max_bytes", CFG_SIZE, "4M", batch_max_bytes, "Bytes per batch before compression"),
+    OPT("batch.max_bytes", CFG_SIZE, "1M", batch_max_bytes,
+        "Bytes per batch before compression (the agent holds one batch and its compressed "
+        "form in memory)"),
     OPT("status_interval", CFG_DURATION, "60s", status_interval,
         "How often the agent reports its status and counters"),
     OPT("request_timeout", CFG_DURATION, "60s", request_timeout, "Time limit of one request"),
+    OPT("ebpf.ringbuf_size", CFG_SIZE, "0", ebpf_ringbuf_size,
+        "The one BPF ring buffer all eBPF sensors write into (a power of two); 0 = 2 MiB per "
+        "CPU, at least 8 MiB, at most 256 MiB"),
+    OPT("ebpf.loss_interval", CFG_DURATION, "10s", ebpf_loss_interval,
+        "How often sensors' lost and cut records are looked for and reported (sensor_loss)"),
+    OPT("enrich.hash_executables", CFG_BOOL, "true", hash_executables,
+        "Add the SHA-256 of the executable to exec events (cached by file identity, computed "
+        "off the sensors' threads)"),
+    OPT("enrich.hash_max_size", CFG_SIZE, "256M", hash_max_size,
+        "Executables larger than this are not hashed"),
     {NULL, 0, NULL, 0, NULL},
 };
 

@@ -4,6 +4,7 @@
 #ifndef VIGIL_AGENT_CONFIG_H
 #define VIGIL_AGENT_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,12 +17,17 @@ struct agent_config {
     char *enroll_token;     /* vgl1.<secret>.<ca fingerprint> */
     char *enroll_token_file;
     char *log_level;
+    char *scope;            /* host or netns (host.h) */
     int64_t queue_size;
     uint64_t spool_max_size, spool_segment_size, spool_fsync_interval;
     int64_t batch_max_events;
     uint64_t batch_max_bytes;
     uint64_t status_interval;
     uint64_t request_timeout;
+    uint64_t ebpf_ringbuf_size;   /* 0: by the number of CPUs */
+    uint64_t ebpf_loss_interval;  /* ms */
+    bool hash_executables;
+    uint64_t hash_max_size;
     void **module_configs;  /* one struct per entry of agent_modules[], NULL-terminated */
 };
 

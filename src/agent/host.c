@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -36,9 +37,35 @@ static void read_os_release(char *out, size_t outlen)
     }
 }
 
-int host_info_load(struct host_info *h, struct vg_error *err)
+/* The inode of a process's network namespace, 0 when it cannot be read (gone). */
+static uint64_t netns_of(const char *proc_dir)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/ns/net", proc_dir);
+    return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+bool host_pid_in_scope(const struct host_info *h, int pid)
+{
+    if (!h->scope_netns)
+        return true;
+    char dir[32];
+    snprintf(dir, sizeof(dir), "/proc/%d", pid);
+    return netns_of(dir) == h->scope_netns;
+}
+
+int host_info_load(struct host_info *h, const char *scope, struct vg_error *err)
 {
     memset(h, 0, sizeof(*h));
+    if (scope && !strcmp(scope, "netns")) {
+        h->scope_netns = netns_of("/proc/self");
+        if (!h->scope_netns)
+            return vg_error_set(err, -errno, "scope netns: cannot read /proc/self/ns/net: %s",
+                                strerror(errno));
+    } else if (scope && *scope && strcmp(scope, "host")) {
+        return vg_error_set(err, -EINVAL, "option scope: \"%s\" is neither host nor netns", scope);
+    }
     int rc = host_boot_id(h->boot_id);
     if (rc)
         return vg_error_set(err, rc, "cannot read /proc/sys/kernel/random/boot_id: %s",

@@ -4,6 +4,7 @@
 #ifndef VIGIL_AGENT_HOST_H
 #define VIGIL_AGENT_HOST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/error.h"
@@ -17,10 +18,16 @@ struct host_info {
     char arch[32];        /* uname -m */
     long clk_tck;         /* sysconf(_SC_CLK_TCK), the unit of /proc start times */
     uint64_t boot_time_ns; /* wall-clock time of boot, ns since epoch */
+    uint64_t scope_netns; /* report only the processes of this network namespace (its inode,
+                             option scope: netns); 0: every process of the machine */
 };
 
-/* Fill h; fails only when the boot id cannot be read (no /proc). */
-int host_info_load(struct host_info *h, struct vg_error *err);
+/* Fill h; fails only when the boot id cannot be read (no /proc). scope is the agent's option:
+ * "host" (the machine) or "netns" (the agent's own network namespace). */
+int host_info_load(struct host_info *h, const char *scope, struct vg_error *err);
+
+/* Whether process pid is one this agent reports (always, unless the scope is a namespace). */
+bool host_pid_in_scope(const struct host_info *h, int pid);
 
 /* Convert a CLOCK_BOOTTIME nanosecond value (what the kernel records) to ns since epoch. */
 static inline uint64_t host_boottime_to_epoch_ns(const struct host_info *h, uint64_t boot_ns)

@@ -141,7 +141,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
-    rc = host_info_load(&a.host, &err);
+    rc = host_info_load(&a.host, a.cfg.scope, &err);
     if (!rc)
         rc = agent_start(&a, &err);
     if (rc) {

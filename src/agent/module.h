@@ -18,6 +18,8 @@
 struct pipeline;
 struct proctable;
 struct host_info;
+struct bpfhub;
+struct enrich;
 
 /* What a module gets from the agent. Everything here outlives the module. */
 struct agent_module_ctx {
@@ -25,6 +27,8 @@ struct agent_module_ctx {
     struct pipeline *pipeline;  /* pipeline_submit() events here */
     struct proctable *procs;    /* the agent-wide process table */
     const char *state_dir;      /* a directory the module may keep state in */
+    struct bpfhub *bpf;         /* the eBPF hub: one ring buffer and reader for all sensors */
+    struct enrich *enrich;      /* user names, ancestry, executable hashes */
 };
 
 /* A module's report for the agent's status events and `vigil agents`. */
@@ -43,6 +47,20 @@ struct agent_task_handler {
     int (*run)(void *state, json_t *payload, json_t **result, struct vg_error *err);
 };
 
+/* A table the module answers in live queries (src/agent/live/): the agent's current state,
+ * read when a query asks for it. `schema` declares the columns as SQL ("pid INTEGER, exe TEXT");
+ * when `key` names a column, the table needs `key = 'value'` in the query and scan() receives
+ * that value (a table of a path, for example); otherwise arg is NULL. scan() adds rows with the
+ * live_row_* functions of src/agent/live/live.h. */
+struct live_rows;
+struct live_table {
+    const char *name;
+    const char *schema;
+    const char *key;
+    const char *description;
+    int (*scan)(void *state, const char *arg, struct live_rows *rows, struct vg_error *err);
+};
+
 struct agent_module {
     const char *name;
     const struct config_option *options; /* NULL-terminated table, may be NULL */
@@ -58,6 +76,8 @@ struct agent_module {
     void (*status)(void *state, struct module_status *st);
     /* Tasks this module answers, terminated by a NULL kind; may be NULL. */
     const struct agent_task_handler *tasks;
+    /* Tables this module answers in live queries, terminated by a NULL name; may be NULL. */
+    const struct live_table *live_tables;
 };
 
 /* The registry: all modules compiled in, NULL-terminated (modules.c). */

@@ -18,6 +18,16 @@
 
 #define MAX_PROCESSORS 16
 #define EMIT_MAX 64
+#define MAX_TRACKERS 32
+
+/* A queued event; the last event of a tracked group carries its tracker. */
+struct qentry {
+    struct event *ev;
+    const struct pipeline_tracker *tracker;
+    uint64_t token;
+};
+#define LINGER_MS 5       /* the writer waits this long for a batch to gather ... */
+#define LINGER_BATCH 256  /* ... unless this many events are queued already */
 
 struct processor {
     const char *name;
@@ -31,15 +41,20 @@ struct pipeline {
 
     pthread_mutex_t lock;
     pthread_cond_t nonempty;
-    struct event **ring;
+    struct qentry *ring;
     size_t cap, head, len; /* ring[head] is the oldest */
+    uint64_t first_seq;
     bool stopping, running;
     pthread_t writer;
 
     struct processor processors[MAX_PROCESSORS];
-    size_t nprocessors;
+    _Atomic size_t nprocessors; /* published after the entry is written (added while running) */
+    pthread_mutex_t plock;      /* held by the writer while it runs processors on a batch */
     struct event *emitted[EMIT_MAX];
     size_t nemitted;
+    /* trackers whose events were appended since the last successful commit */
+    const struct pipeline_tracker *touched[MAX_TRACKERS];
+    size_t ntouched;
 
     _Atomic uint64_t submitted, spooled, queue_dropped, filtered, encode_failed;
 };
@@ -53,10 +68,12 @@ int pipeline_new(struct spool *sp, size_t queue_cap, const char *boot_id, struct
         return vg_error_set(err, -ENOMEM, "pipeline: out of memory");
     }
     p->spool = sp;
+    p->first_seq = spool_next_seq(sp);
     p->cap = queue_cap ? queue_cap : 1;
     str_copy(p->boot_id, boot_id ? boot_id : "", sizeof(p->boot_id));
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->nonempty, NULL);
+    pthread_mutex_init(&p->plock, NULL);
     *out = p;
     return 0;
 }
@@ -64,9 +81,11 @@ int pipeline_new(struct spool *sp, size_t queue_cap, const char *boot_id, struct
 int pipeline_add_processor(struct pipeline *p, const char *name, pipeline_processor_fn fn,
                            void *ctx)
 {
-    if (p->running || p->nprocessors == MAX_PROCESSORS)
+    size_t n = atomic_load(&p->nprocessors);
+    if (n == MAX_PROCESSORS)
         return -EBUSY;
-    p->processors[p->nprocessors++] = (struct processor){name, fn, ctx};
+    p->processors[n] = (struct processor){name, fn, ctx};
+    atomic_store(&p->nprocessors, n + 1);
     return 0;
 }
 
@@ -84,14 +103,42 @@ int pipeline_submit(struct pipeline *p, struct event *ev)
         event_free(ev);
         return -ENOBUFS;
     }
-    p->ring[(p->head + p->len) % p->cap] = ev;
+    p->ring[(p->head + p->len) % p->cap] = (struct qentry){ev, NULL, 0};
     p->len++;
-    if (p->len == 1)
+    if (p->len == 1 || p->len == LINGER_BATCH)
         pthread_cond_signal(&p->nonempty);
     pthread_mutex_unlock(&p->lock);
     atomic_fetch_add(&p->submitted, 1);
     return 0;
 }
+
+int pipeline_offer(struct pipeline *p, struct event *const *evs, size_t n,
+                   const struct pipeline_tracker *t, uint64_t token)
+{
+    if (n == 0 || n > PIPELINE_GROUP_MAX)
+        return -EINVAL;
+    pthread_mutex_lock(&p->lock);
+    if (p->stopping) {
+        pthread_mutex_unlock(&p->lock);
+        return -EPIPE;
+    }
+    if (p->cap - p->len < n) {
+        pthread_mutex_unlock(&p->lock);
+        return -EAGAIN;
+    }
+    size_t before = p->len;
+    for (size_t i = 0; i < n; i++)
+        p->ring[(p->head + p->len + i) % p->cap] =
+            (struct qentry){evs[i], i == n - 1 ? t : NULL, i == n - 1 ? token : 0};
+    p->len += n;
+    if (before == 0 || (before < LINGER_BATCH && p->len >= LINGER_BATCH))
+        pthread_cond_signal(&p->nonempty);
+    pthread_mutex_unlock(&p->lock);
+    atomic_fetch_add(&p->submitted, n);
+    return 0;
+}
+
+uint64_t pipeline_first_seq(const struct pipeline *p) { return p->first_seq; }
 
 void pipeline_emit(struct pipeline *p, struct event *ev)
 {
@@ -105,8 +152,26 @@ void pipeline_emit(struct pipeline *p, struct event *ev)
     p->emitted[p->nemitted++] = ev;
 }
 
-/* Encode and append one event to the spool. */
-static void spool_one(struct pipeline *p, struct event *ev, struct buf *enc)
+void pipeline_remove_processor(struct pipeline *p, void *ctx)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->plock);
+    size_t n = atomic_load(&p->nprocessors);
+    for (size_t i = 0; i < n; i++) {
+        if (p->processors[i].ctx != ctx)
+            continue;
+        memmove(&p->processors[i], &p->processors[i + 1], (n - i - 1) * sizeof(p->processors[0]));
+        atomic_store(&p->nprocessors, n - 1);
+        break;
+    }
+    pthread_mutex_unlock(&p->plock);
+}
+
+uint64_t pipeline_next_seq(struct pipeline *p) { return spool_next_seq(p->spool); }
+
+/* Encode and append one event to the spool; returns its seq, 0 when it was not spooled. */
+static uint64_t spool_one(struct pipeline *p, struct event *ev, struct buf *enc)
 {
     if (!ev->boot_id[0])
         str_copy(ev->boot_id, p->boot_id, sizeof(ev->boot_id));
@@ -118,20 +183,41 @@ static void spool_one(struct pipeline *p, struct event *ev, struct buf *enc)
     if (rc) {
         atomic_fetch_add(&p->encode_failed, 1);
         log_warn("pipeline: cannot spool a %s event: %s", ev->action, strerror(-rc));
-    } else {
-        atomic_fetch_add(&p->spooled, 1);
+        return 0;
     }
+    atomic_fetch_add(&p->spooled, 1);
+    return ev->seq;
 }
 
-static void process_one(struct pipeline *p, struct event *ev, struct buf *enc)
+static void commit(struct pipeline *p);
+
+/* Remember a tracker to prepare and confirm at the next commit. */
+static void touch_tracker(struct pipeline *p, const struct pipeline_tracker *t)
 {
+    for (size_t i = 0; i < p->ntouched; i++)
+        if (p->touched[i] == t)
+            return;
+    if (p->ntouched == MAX_TRACKERS) /* NEVER with the agent's few trackers: commit early */
+        commit(p);
+    if (p->ntouched < MAX_TRACKERS)
+        p->touched[p->ntouched++] = t;
+    else
+        log_error("pipeline: more than %d trackers wait for a commit the spool refuses",
+                  MAX_TRACKERS);
+}
+
+static void process_one(struct pipeline *p, struct qentry *q, struct buf *enc)
+{
+    struct event *ev = q->ev;
     p->nemitted = 0;
     bool keep = true;
-    for (size_t i = 0; i < p->nprocessors && keep; i++)
+    uint64_t seq = 0;
+    size_t nproc = atomic_load(&p->nprocessors);
+    for (size_t i = 0; i < nproc && keep; i++)
         if (p->processors[i].fn(p->processors[i].ctx, p, ev) == 1)
             keep = false;
     if (keep)
-        spool_one(p, ev, enc);
+        seq = spool_one(p, ev, enc);
     else
         atomic_fetch_add(&p->filtered, 1);
     event_free(ev);
@@ -140,13 +226,37 @@ static void process_one(struct pipeline *p, struct event *ev, struct buf *enc)
         event_free(p->emitted[i]);
     }
     p->nemitted = 0;
+    if (q->tracker) {
+        if (q->tracker->assigned)
+            q->tracker->assigned(q->tracker->ctx, q->token, seq);
+        touch_tracker(p, q->tracker);
+    }
+}
+
+/* Make what was appended durable against a crash of the agent: trackers first write down
+ * where they are, then the spool commit, then the trackers learn it is done. */
+static void commit(struct pipeline *p)
+{
+    for (size_t i = 0; i < p->ntouched; i++)
+        if (p->touched[i]->prepare)
+            p->touched[i]->prepare(p->touched[i]->ctx);
+    int rc = spool_commit(p->spool);
+    if (rc) {
+        log_error("pipeline: cannot write to the spool: %s (kept in memory, retrying)",
+                  strerror(-rc));
+        return;
+    }
+    for (size_t i = 0; i < p->ntouched; i++)
+        if (p->touched[i]->committed)
+            p->touched[i]->committed(p->touched[i]->ctx);
+    p->ntouched = 0;
 }
 
 static void *writer_main(void *arg)
 {
     struct pipeline *p = arg;
     struct buf enc = {0};
-    struct event **batch = malloc(p->cap * sizeof(*batch));
+    struct qentry *batch = malloc(p->cap * sizeof(*batch));
     if (!batch) {
         log_error("pipeline: out of memory for the writer");
         return NULL;
@@ -155,6 +265,14 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&p->lock);
         while (p->len == 0 && !p->stopping)
             pthread_cond_wait(&p->nonempty, &p->lock);
+        if (p->len < LINGER_BATCH && !p->stopping) {
+            /* a trickle: let a batch gather rather than wake up (and write) for every event */
+            struct timespec ts;
+            time_deadline_ts(LINGER_MS, &ts);
+            while (!p->stopping && p->len < LINGER_BATCH &&
+                   pthread_cond_timedwait(&p->nonempty, &p->lock, &ts) != ETIMEDOUT)
+                ;
+        }
         size_t n = p->len;
         for (size_t i = 0; i < n; i++)
             batch[i] = p->ring[(p->head + i) % p->cap];
@@ -163,14 +281,12 @@ static void *writer_main(void *arg)
         bool stop = p->stopping;
         pthread_mutex_unlock(&p->lock);
 
+        pthread_mutex_lock(&p->plock);
         for (size_t i = 0; i < n; i++)
-            process_one(p, batch[i], &enc);
-        if (n) {
-            int rc = spool_commit(p->spool);
-            if (rc)
-                log_error("pipeline: cannot write to the spool: %s (kept in memory, retrying)",
-                          strerror(-rc));
-        }
+            process_one(p, &batch[i], &enc);
+        pthread_mutex_unlock(&p->plock);
+        if (n)
+            commit(p);
         if (stop && n == 0)
             break;
     }
@@ -208,11 +324,20 @@ void pipeline_free(struct pipeline *p)
         return;
     pipeline_stop(p);
     for (size_t i = 0; i < p->len; i++)
-        event_free(p->ring[(p->head + i) % p->cap]);
+        event_free(p->ring[(p->head + i) % p->cap].ev);
     free(p->ring);
     pthread_mutex_destroy(&p->lock);
+    pthread_mutex_destroy(&p->plock);
     pthread_cond_destroy(&p->nonempty);
     free(p);
+}
+
+size_t pipeline_backlog(struct pipeline *p)
+{
+    uint64_t in = atomic_load(&p->submitted);
+    uint64_t out = atomic_load(&p->spooled) + atomic_load(&p->filtered) +
+                   atomic_load(&p->encode_failed);
+    return in > out ? (size_t)(in - out) : 0;
 }
 
 void pipeline_get_stats(struct pipeline *p, struct pipeline_stats *st)

@@ -27,6 +27,7 @@
 #define PURGE_INTERVAL_NS 1000000000ull  /* purge at most once a second */
 #define MAX_EXITED 65536                 /* beyond this, the oldest exited entries go early */
 #define MIN_BUCKETS 1024
+#define ANCESTRY_CMDLINE_MAX 256 /* bytes of an ancestor's command line in an ancestry */
 
 struct pt_entry {
     struct pt_entry *next;                 /* hash chain */
@@ -618,4 +619,89 @@ size_t proctable_size(struct proctable *pt)
     size_t n = pt->count;
     pthread_mutex_unlock(&pt->lock);
     return n;
+}
+
+int proctable_foreach(struct proctable *pt,
+                      void (*each)(void *ctx, const struct proc_snapshot *p), void *ctx)
+{
+    pthread_mutex_lock(&pt->lock);
+    size_t n = 0, cap = pt->count;
+    struct proc_snapshot *snaps = cap ? malloc(cap * sizeof(*snaps)) : NULL;
+    if (cap && !snaps) {
+        pthread_mutex_unlock(&pt->lock);
+        return -ENOMEM;
+    }
+    for (size_t b = 0; b < pt->nbuckets && n < cap; b++)
+        for (struct pt_entry *e = pt->buckets[b]; e && n < cap; e = e->next)
+            if (!e->exited)
+                to_snapshot(e, &snaps[n++]);
+    pthread_mutex_unlock(&pt->lock);
+    for (size_t i = 0; i < n; i++)
+        each(ctx, &snaps[i]);
+    free(snaps);
+    return (int)n;
+}
+
+int proctable_ancestry_json(struct proctable *pt, int32_t pid, unsigned max_depth,
+                            struct buf *out)
+{
+    int rc = 0;
+    buf_reset(out);
+    rc |= buf_putc(out, '[');
+    pthread_mutex_lock(&pt->lock);
+    struct pt_entry *e = find_any(pt, pid);
+    /* the parent by entity id when known (pids are reused), else by ppid */
+    for (unsigned depth = 0; e && depth < max_depth && !rc; depth++) {
+        struct pt_entry *p = e->ppid > 0 && e->ppid != e->pid ? find_any(pt, e->ppid) : NULL;
+        if (!p || (e->parent_entity_id[0] && strcmp(p->entity_id, e->parent_entity_id) != 0))
+            break;
+        const char *exe = p->exe ? p->exe : "";
+        char cmd[ANCESTRY_CMDLINE_MAX + 1];
+        ptext_copy(cmd, sizeof(cmd), p->cmdline ? p->cmdline : "",
+                   p->cmdline ? strlen(p->cmdline) : 0);
+        rc |= buf_printf(out, "%s{\"entity_id\":\"%s\",\"pid\":%d,\"exe\":", depth ? "," : "",
+                         p->entity_id, (int)p->pid);
+        rc |= ptext_json_string(out, exe, strlen(exe));
+        rc |= buf_append_str(out, ",\"cmdline\":");
+        rc |= ptext_json_string(out, cmd, strlen(cmd));
+        rc |= buf_putc(out, '}');
+        e = p;
+    }
+    pthread_mutex_unlock(&pt->lock);
+    rc |= buf_putc(out, ']');
+    rc |= buf_terminate(out);
+    return rc ? -ENOMEM : 0;
+}
+
+void proctable_on_creds(struct proctable *pt, int32_t pid, uint32_t uid, uint32_t euid,
+                        uint32_t gid, uint32_t egid)
+{
+    pthread_mutex_lock(&pt->lock);
+    struct pt_entry *e = find_live(pt, pid);
+    if (e) {
+        e->uid = uid;
+        e->euid = euid;
+        e->gid = gid;
+        e->egid = egid;
+    }
+    pthread_mutex_unlock(&pt->lock);
+}
+
+bool proctable_get_brief(struct proctable *pt, int32_t pid, struct proc_brief *out)
+{
+    if (pid <= 0)
+        return false;
+    pthread_mutex_lock(&pt->lock);
+    struct pt_entry *e = find_any(pt, pid);
+    if (e) {
+        out->pid = e->pid;
+        out->ppid = e->ppid;
+        out->start_ticks = e->start_ticks;
+        memcpy(out->entity_id, e->entity_id, sizeof(out->entity_id));
+        memcpy(out->parent_entity_id, e->parent_entity_id, sizeof(out->parent_entity_id));
+        str_copy(out->exe, e->exe ? e->exe : "", sizeof(out->exe));
+        out->exited = e->exited;
+    }
+    pthread_mutex_unlock(&pt->lock);
+    return e != NULL;
 }

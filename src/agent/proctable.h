@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "common/entity.h"
+#include "common/buf.h"
 #include "common/error.h"
 
 struct host_info;
@@ -76,6 +77,38 @@ void proctable_on_exit(struct proctable *pt, int32_t pid, uint64_t start_ticks);
 /* Drop exited entries whose grace period is over. Updates do it too (at most once a second);
  * the process sensor also calls it when it is idle so a quiet host does not keep them. */
 void proctable_purge(struct proctable *pt);
+
+/* Call each() with a snapshot of every live process (not the exited ones in their grace
+ * period), in no particular order. Snapshots are taken under the lock and each() runs without
+ * it. Returns the number of processes, or -ENOMEM. */
+int proctable_foreach(struct proctable *pt,
+                      void (*each)(void *ctx, const struct proc_snapshot *p), void *ctx);
+
+/* The ancestry of pid, its parent first, up to the root or max_depth entries, each
+ * {entity_id, pid, exe, cmdline} (cmdline cut at 256 bytes: every event carries its ancestry,
+ * the full command line is in the ancestor's exec event), from the table only (no /proc read),
+ * as a JSON array into out
+ * (replaced, NUL-terminated; "[]" when the parent is unknown). 0 or -ENOMEM. */
+int proctable_ancestry_json(struct proctable *pt, int32_t pid, unsigned max_depth,
+                            struct buf *out);
+
+/* A credential change of a live process (setuid and friends). */
+void proctable_on_creds(struct proctable *pt, int32_t pid, uint32_t uid, uint32_t euid,
+                        uint32_t gid, uint32_t egid);
+
+/* The little a telemetry event needs about a process, cheaper than a snapshot (no command
+ * line; exe bounded). */
+struct proc_brief {
+    int32_t pid, ppid;
+    uint64_t start_ticks;
+    char entity_id[ENTITY_ID_LEN + 1];
+    char parent_entity_id[ENTITY_ID_LEN + 1];
+    char exe[1024];
+    bool exited;
+};
+/* The table's entry for pid (live, else the last exited one) into out; false when unknown
+ * (nothing is read from /proc). */
+bool proctable_get_brief(struct proctable *pt, int32_t pid, struct proc_brief *out);
 
 /* Number of entries (live and in their exit grace period). */
 size_t proctable_size(struct proctable *pt);

@@ -1,6 +1,7 @@
 /* tasks.c - the agent's task thread (tasks.h) and the agent's own task kinds:
  *   ping    {} -> {"pong": true, "agent_version", "hostname", "time"}
- *   status  {} -> {"sensors", "spool": {...}, "pipeline": {...}, "transport": {...}} */
+ *   status  {} -> {"sensors", "spool": {...}, "pipeline": {...}, "transport": {...}}
+ *   live.query {"sql", "max_rows", "timeout_ms"} -> a result set over the live tables */
 #include "agent/tasks.h"
 
 #include <curl/curl.h>
@@ -14,6 +15,7 @@
 #include "agent/agent.h"
 #include "agent/https.h"
 #include "agent/identity.h"
+#include "agent/live/live.h"
 #include "agent/pipeline.h"
 #include "agent/transport.h"
 #include "common/log.h"
@@ -69,9 +71,26 @@ static int task_status(void *state, json_t *payload, json_t **result, struct vg_
     return 0;
 }
 
+/* live.query {"sql": "SELECT ...", "max_rows": 10000, "timeout_ms": 10000} -> the result set */
+static int task_live_query(void *state, json_t *payload, json_t **result, struct vg_error *err)
+{
+    const char *sql = json_string_value(json_object_get(payload, "sql"));
+    if (!sql)
+        return vg_error_set(err, -EINVAL, "live.query needs a \"sql\" string");
+    struct live_limits lim = {.max_rows = 10000, .timeout_ms = 10000, .max_bytes = 16u << 20};
+    json_t *v = json_object_get(payload, "max_rows");
+    if (json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) <= 100000)
+        lim.max_rows = (uint64_t)json_integer_value(v);
+    v = json_object_get(payload, "timeout_ms");
+    if (json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) <= 60000)
+        lim.timeout_ms = (uint64_t)json_integer_value(v);
+    return live_query(state, sql, &lim, result, err);
+}
+
 static const struct agent_task_handler core_tasks[] = {
     {"ping", task_ping},
     {"status", task_status},
+    {"live.query", task_live_query},
     {NULL, NULL},
 };
 

@@ -78,10 +78,10 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
     return size * n;
 }
 
-int client_call(struct client *c, const char *method, const char *path, json_t *body,
-                json_t **reply, struct vg_error *err)
+/* One request; the body of the answer in *resp. Returns the status or -errno. */
+static int perform(struct client *c, const char *method, const char *path, const char *payload,
+                   struct buf *resp, struct vg_error *err)
 {
-    *reply = NULL;
     CURL *h = curl_easy_init();
     if (!h)
         return vg_error_set(err, -ENOMEM, "cannot initialise libcurl");
@@ -90,8 +90,6 @@ int client_call(struct client *c, const char *method, const char *path, json_t *
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
     struct curl_slist *hdrs = curl_slist_append(NULL, auth);
     hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    struct buf resp = {0};
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
@@ -100,7 +98,7 @@ int client_call(struct client *c, const char *method, const char *path, json_t *
     if (payload)
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 600L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -112,21 +110,48 @@ int client_call(struct client *c, const char *method, const char *path, json_t *
                           curl_easy_strerror(cc));
     } else {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        rc = (int)status;
+    }
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(h);
+    return rc;
+}
+
+int client_get_text(struct client *c, const char *path, char **text, struct vg_error *err)
+{
+    struct buf resp = {0};
+    int rc = perform(c, "GET", path, NULL, &resp, err);
+    buf_terminate(&resp);
+    if (rc >= 400) {
+        json_error_t jerr;
+        json_t *j = json_loadb((const char *)resp.data, resp.len, 0, &jerr);
+        const char *msg = json_string_value(json_object_get(j, "error"));
+        vg_error_set(err, -EPROTO, "%s", msg ? msg : "request failed");
+        json_decref(j);
+    }
+    *text = resp.data ? (char *)buf_steal(&resp, NULL) : strdup("");
+    return rc;
+}
+
+int client_call(struct client *c, const char *method, const char *path, json_t *body,
+                json_t **reply, struct vg_error *err)
+{
+    *reply = NULL;
+    char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    struct buf resp = {0};
+    int rc = perform(c, method, path, payload, &resp, err);
+    if (rc > 0) {
         json_error_t jerr;
         *reply = resp.len ? json_loadb((const char *)resp.data, resp.len, 0, &jerr) : NULL;
-        if (!*reply && resp.len)
-            rc = vg_error_set(err, -EPROTO, "the server answered %ld with a body that is not JSON",
-                              status);
-        else
-            rc = (int)status;
-        if (rc >= 400 && *reply) {
+        if (!*reply && resp.len) {
+            rc = vg_error_set(err, -EPROTO, "the server answered %d with a body that is not JSON",
+                              rc);
+        } else if (rc >= 400 && *reply) {
             const char *msg = json_string_value(json_object_get(*reply, "error"));
             vg_error_set(err, -EPROTO, "%s", msg ? msg : "request failed");
         }
     }
     free(payload);
     buf_free(&resp);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(h);
     return rc;
 }

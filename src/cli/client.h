@@ -24,4 +24,8 @@ int client_load(struct client *c, const char *path, struct vg_error *err);
 int client_call(struct client *c, const char *method, const char *path, json_t *body,
                 json_t **reply, struct vg_error *err);
 
+/* GET path and return the body as text (for non-JSON answers such as DOT). Returns the HTTP
+ * status (or -errno); *text is heap (caller frees). */
+int client_get_text(struct client *c, const char *path, char **text, struct vg_error *err);
+
 #endif

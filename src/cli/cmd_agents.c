@@ -19,22 +19,10 @@ int cmd_agents(struct cli *g, int argc, char **argv)
             puts(s);
         free(s);
     } else {
-        /* reuse the table printer: build columns and rows */
-        const char *cols[] = {"agent_id", "hostname", "status", "sensors", "agent_version",
-                              "os", "spool_pending", "spool_dropped", "events_lost"};
-        json_t *res = json_object(), *c = json_array(), *rows = json_array();
-        for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-            json_array_append_new(c, json_string(cols[i]));
-        for (size_t i = 0; i < json_array_size(agents); i++) {
-            json_t *row = json_array();
-            for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
-                json_array_append(row, json_object_get(json_array_get(agents, i), cols[k]));
-            json_array_append_new(rows, row);
-        }
-        json_object_set_new(res, "columns", c);
-        json_object_set_new(res, "rows", rows);
-        output_table(stdout, res);
-        json_decref(res);
+        static const char *const cols[] = {"agent_id", "hostname", "status", "sensors",
+                                           "agent_version", "os", "spool_pending",
+                                           "spool_dropped", "events_lost"};
+        output_objects(stdout, agents, cols, sizeof(cols) / sizeof(cols[0]));
     }
     json_decref(r);
     return 0;

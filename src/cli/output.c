@@ -152,3 +152,42 @@ void output_csv(FILE *f, json_t *result)
             free(t);
         }
 }
+
+void output_objects(FILE *f, json_t *rows, const char *const *cols, size_t ncols)
+{
+    json_t *res = json_object(), *c = json_array(), *out = json_array();
+    for (size_t k = 0; k < ncols; k++)
+        json_array_append_new(c, json_string(cols[k]));
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        json_t *r = json_array();
+        for (size_t k = 0; k < ncols; k++) {
+            json_t *v = json_object_get(row, cols[k]);
+            json_array_append(r, v ? v : json_null());
+        }
+        json_array_append_new(out, r);
+    }
+    json_object_set_new(res, "columns", c);
+    json_object_set_new(res, "rows", out);
+    output_table(f, res);
+    json_decref(res);
+}
+
+void output_storyline(FILE *f, json_t *steps)
+{
+    size_t i;
+    json_t *step;
+    json_array_foreach(steps, i, step) {
+        const char *tech = json_string_value(json_object_get(step, "technique"));
+        json_t *alert = json_object_get(step, "alert");
+        fprintf(f, "%s  %s", json_string_value(json_object_get(step, "when")),
+                json_string_value(json_object_get(step, "step")));
+        if (tech)
+            fprintf(f, "  [%s]", tech);
+        if (alert)
+            fprintf(f, "  ALERT %s (%s)", json_string_value(json_object_get(alert, "title")),
+                    json_string_value(json_object_get(alert, "severity")));
+        fputc('\n', f);
+    }
+}

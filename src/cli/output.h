@@ -9,5 +9,10 @@
 void output_table(FILE *f, json_t *result);
 void output_json(FILE *f, json_t *result);
 void output_csv(FILE *f, json_t *result);
+/* rows is an array of objects: print the members named in cols (ncols of them) as a table. */
+void output_objects(FILE *f, json_t *rows, const char *const *cols, size_t ncols);
+/* A provenance storyline (array of steps), one line per step: when, what, the ATT&CK technique
+ * and the alert that fired on it. */
+void output_storyline(FILE *f, json_t *steps);
 
 #endif

@@ -18,7 +18,7 @@ enum field_id {
 #define FIELD(e, id, name, type, desc) e = id,
 #include "common/schema_fields.def"
 #undef FIELD
-    FLD_MAX_ID
+    FLD_MAX_ID = 1000 /* above every field id: arrays indexed by field id have this size */
 };
 
 /* Table ids are written on the wire: stable, append-only. Ranges: 1-9 foundation,
@@ -59,7 +59,16 @@ enum table_id {
     TBL_WEB_SITE_CHANGES = 54,
     TBL_CONTAINER_CHANGES = 55,
     TBL_CONTAINER_IMAGE_CHANGES = 56,
-    TBL_MAX_ID
+    TBL_LOG_EVENTS = 60,
+    TBL_LOGIN_EVENTS = 61,
+    TBL_ACCOUNT_EVENTS = 62,
+    TBL_WEB_ACCESS_EVENTS = 63,
+    TBL_AUDIT_EVENTS = 64,
+    TBL_ALERTS = 70,
+    TBL_BASELINE_CHECKS = 100,
+    TBL_BASELINE_RUNS = 101,
+    TBL_BASELINE_CHANGES = 102,
+    TBL_MAX_ID = 110 /* one past the last range: arrays indexed by table id have this size */
 };
 
 struct field_def {
@@ -100,6 +109,9 @@ struct header_column {
 };
 extern const struct header_column schema_header_columns[];
 extern const size_t schema_header_ncolumns;
+
+/* The SQLite type of a field type: INTEGER or TEXT. */
+const char *schema_sql_type(enum field_type t);
 
 /* SQLite DDL for every event table (CREATE TABLE/INDEX IF NOT EXISTS), appended to out. */
 int schema_sqlite_ddl(struct buf *out);

@@ -15,6 +15,8 @@
 #include "common/util.h"
 #include "server/api/http.h"
 #include "server/server.h"
+#include "server/alerts/incidents.h"
+#include "server/hunt/hunts.h"
 #include "server/tasks/tasks.h"
 
 #define DEFAULT_DIR "/var/lib/vigil"
@@ -116,9 +118,15 @@ static int cmd_run(int argc, char **argv)
         log_set_level((enum log_level)lvl);
     rc = tasks_start(&srv, &err);
     if (!rc)
+        rc = hunts_start(&srv, &err);
+    if (!rc)
+        rc = incidents_start(&srv, &err);
+    if (!rc)
         rc = http_start(&srv, &err);
     if (rc) {
         log_error("cannot start: %s", vg_error_str(&err, rc));
+        incidents_stop(&srv);
+        hunts_stop(&srv);
         tasks_free(&srv);
         server_unload(&srv);
         return 1;
@@ -128,6 +136,8 @@ static int cmd_run(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     log_info("signal %d: stopping", sig);
+    incidents_stop(&srv);
+    hunts_stop(&srv);
     tasks_stop(&srv); /* parked long polls answer now */
     http_stop(&srv);
     tasks_free(&srv);

@@ -35,6 +35,10 @@ const struct config_option server_options[] = {
     OPT("online_window", CFG_DURATION, "35s", online_window,
         "An agent is online when it is waiting for tasks now or was heard from within this "
         "(agents poll at least every 25 s)"),
+    OPT("rules_dir", CFG_STR, VIGIL_RULES_DIR, rules_dir,
+        "Rules (Sigma and native) that a retro-hunt of the shipped rules runs"),
+    OPT("incident.window", CFG_DURATION, "30m", incident_window,
+        "Alerts that share a process tree, client address or user within this are one incident"),
     OPT("san", CFG_LIST, NULL, san,
         "Extra DNS names or IP addresses for the server certificate (used by init)"),
     {NULL, 0, NULL, 0, NULL},

@@ -12,6 +12,7 @@
 struct store;
 struct http_server;
 struct tasks_state;
+struct hunts_state;
 
 struct server_config {
     char *listen;            /* address to listen on */
@@ -27,6 +28,8 @@ struct server_config {
     int64_t agent_cert_days;
     uint64_t online_window;  /* ms: an agent heard from within this is online */
     struct config_list san;  /* extra names/addresses for the server certificate (init) */
+    char *rules_dir;         /* the rules a retro-hunt of the shipped rules runs */
+    uint64_t incident_window; /* ms: alerts sharing a key within this are one incident */
 };
 
 extern const struct config_option server_options[];
@@ -39,6 +42,8 @@ struct server {
     struct store *store;
     struct http_server *http;
     struct tasks_state *tasks;
+    struct hunts_state *hunts;
+    struct incidents_state *incidents;
 };
 
 /* Paths inside the data directory. */

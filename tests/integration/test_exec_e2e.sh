@@ -53,7 +53,7 @@ wait_for 10 "process_events to grow" count_ge $((before + 4)) "select count(*) f
 # the sensor in use is reported by the agent and shown by the server
 wait_for 10 "the agent's sensors in the agents table" count_eq 1 \
     "select count(*) from agents where agent_id='$ID' and sensors like '%process=$MODE%'"
-grep -q "sensors process=$MODE" "$T/a1.log" || fail "the agent log does not say which sensor runs"
+grep -qE "sensors ([a-z]+=[^ ,]+,)*process=$MODE" "$T/a1.log" || fail "the agent log does not say which sensor runs"
 "$CLI_BIN" --credentials "$CRED" agents | grep -q "process=$MODE" || fail "vigil agents does not show the sensor"
 
 finish

@@ -24,7 +24,7 @@ echo "$out" | grep -q '"pong":true' || fail "no pong"
 
 # status: the agent's counters
 out=$("$CLI_BIN" --credentials "$CRED" task run status --wait 10s --json) || fail "status: $out"
-echo "$out" | grep -q '"sensors":"process=' || fail "status without sensors: $out"
+echo "$out" | grep -qE '"sensors":"[^"]*process=' || fail "status without sensors: $out"
 
 # an unknown kind is answered failed, with the reason
 out=$("$CLI_BIN" --credentials "$CRED" task run no.such.kind --agent "$A1" --wait 10s --json) && fail "unknown kind succeeded"

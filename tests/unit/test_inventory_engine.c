@@ -85,7 +85,7 @@ static void setup(struct fixture *f)
     for (size_t i = 0; agent_modules[i]; i++)
         if (agent_modules[i]->options == inventory_options)
             f->icfg = f->cfg.module_configs[i];
-    CHECK_EQ_INT(host_info_load(&f->host, &err), 0);
+    CHECK_EQ_INT(host_info_load(&f->host, NULL, &err), 0);
     strcpy(f->root, "/tmp/vigil-inv-root.XXXXXX");
     strcpy(f->state, "/tmp/vigil-inv-state.XXXXXX");
     CHECK(mkdtemp(f->root) != NULL);

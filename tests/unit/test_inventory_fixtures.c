@@ -706,7 +706,7 @@ static void setup(void)
     for (size_t i = 0; agent_modules[i]; i++)
         if (agent_modules[i]->options == inventory_options)
             icfg = cfg.module_configs[i];
-    CHECK_EQ_INT(host_info_load(&host, &err), 0);
+    CHECK_EQ_INT(host_info_load(&host, NULL, &err), 0);
     prepare_root();
     char set[200];
     snprintf(set, sizeof(set), "inventory.root=%s", root);

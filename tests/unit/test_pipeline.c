@@ -3,6 +3,7 @@
  * can filter and emit. */
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "agent/pipeline.h"
@@ -147,4 +148,72 @@ static void test_processors(void)
     dir_remove_tree(dir);
 }
 
-TEST_MAIN(TEST(test_many_producers), TEST(test_full_queue_counts), TEST(test_processors))
+/* A tracker that records what the writer thread tells it, in order. */
+struct track_log {
+    char calls[4096];
+    uint64_t last_seq, assigned;
+};
+static void tr_assigned(void *ctx, uint64_t token, uint64_t seq)
+{
+    struct track_log *t = ctx;
+    snprintf(t->calls + strlen(t->calls), sizeof(t->calls) - strlen(t->calls), "a%llu:%llu ",
+             (unsigned long long)token, (unsigned long long)seq);
+    t->last_seq = seq;
+    t->assigned++;
+}
+static void tr_prepare(void *ctx)
+{
+    struct track_log *t = ctx;
+    strncat(t->calls, "P ", sizeof(t->calls) - strlen(t->calls) - 1);
+}
+static void tr_committed(void *ctx)
+{
+    struct track_log *t = ctx;
+    strncat(t->calls, "C ", sizeof(t->calls) - strlen(t->calls) - 1);
+}
+
+static void test_offer_tracked(void)
+{
+    struct spool *sp = new_spool();
+    struct pipeline *p;
+    struct track_log log;
+    memset(&log, 0, sizeof(log));
+    struct pipeline_tracker tr = {tr_assigned, tr_prepare, tr_committed, &log};
+    CHECK_EQ_INT(pipeline_new(sp, 4, "b", &p, NULL), 0);
+    CHECK_EQ_INT(pipeline_first_seq(p), 1);
+    /* not started: the queue fills; a group that does not fit stays the caller's */
+    struct event *g[3];
+    for (int i = 0; i < 3; i++)
+        g[i] = event_new(TBL_LOG_EVENTS, "line");
+    CHECK_EQ_INT(pipeline_offer(p, g, 3, &tr, 7), 0);
+    struct event *h[2] = {event_new(TBL_LOG_EVENTS, "line"), event_new(TBL_LOGIN_EVENTS, "login")};
+    CHECK_EQ_INT(pipeline_offer(p, h, 2, &tr, 8), -EAGAIN); /* 1 slot left */
+    CHECK_EQ_INT(pipeline_offer(p, h, 0, &tr, 8), -EINVAL);
+    struct pipeline_stats st;
+    pipeline_get_stats(p, &st);
+    CHECK_EQ_INT(st.queue_dropped, 0);
+    pipeline_start(p);
+    while (log.assigned < 1)
+        usleep(1000);
+    CHECK_EQ_INT(pipeline_offer(p, h, 2, &tr, 8), 0); /* the events are still valid: offered again */
+    pipeline_stop(p);
+    /* the group's last seq, prepare before the commit, committed after */
+    CHECK(strncmp(log.calls, "a7:3 P C a8:5 P C", 17) == 0 ||
+          strncmp(log.calls, "a7:3 a8:5 P C", 13) == 0);
+    CHECK_EQ_INT(log.last_seq, 5);
+    CHECK_EQ_INT(pipeline_offer(p, h, 1, &tr, 9), -EPIPE);
+    pipeline_free(p);
+    spool_close(sp);
+    /* a new run starts after what the spool holds */
+    struct spool *sp2 = NULL;
+    CHECK_EQ_INT(spool_open(dir, NULL, &sp2, NULL), 0);
+    struct pipeline *p2;
+    CHECK_EQ_INT(pipeline_new(sp2, 4, "b", &p2, NULL), 0);
+    CHECK_EQ_INT(pipeline_first_seq(p2), 6);
+    pipeline_free(p2);
+    spool_close(sp2);
+    dir_remove_tree(dir);
+}
+
+TEST_MAIN(TEST(test_many_producers), TEST(test_full_queue_counts), TEST(test_processors),
+          TEST(test_offer_tracked))

@@ -25,6 +25,7 @@
 #include "agent/module.h"
 #include "agent/pipeline.h"
 #include "agent/proctable.h"
+#include "agent/sensors/hub/hub.h"
 #include "agent/sensors/process/process_event.h"
 #include "agent/sensors/process/process_sensor.h"
 #include "agent/sensors/process/process_text.h"
@@ -261,6 +262,7 @@ struct run {
     struct pipeline *pipeline;
     struct proctable *procs;
     void *state;
+    struct bpfhub *hub;
     struct event **events;
     size_t nevents, cap;
 };
@@ -298,11 +300,15 @@ static bool run_start_opts(struct run *r, const char *mode, const char *const *o
         CHECK_EQ_INT(config_set(process_module.options, cfg, opts[i], opts[i + 1], &err), 0);
     if (getenv("VIGIL_TEST_NO_RT")) /* to measure what the real-time reader buys */
         CHECK_EQ_INT(config_set(process_module.options, cfg, "realtime_reader", "false", &err), 0);
+    struct bpfhub_options ho = {.self_pid = getpid(), .pipeline = r->pipeline};
+    CHECK_EQ_INT(bpfhub_new(&ho, &r->hub, &err), 0);
     struct agent_module_ctx ctx = {.host = &host, .pipeline = r->pipeline, .procs = r->procs,
-                                   .state_dir = r->dir};
+                                   .state_dir = r->dir, .bpf = r->hub};
     int rc = process_module.start(&ctx, cfg, &r->state, &err);
     config_free(process_module.options, cfg);
     free(cfg);
+    if (!rc)
+        rc = bpfhub_start(r->hub, &err);
     if (rc) {
         fprintf(stderr, "start(%s) failed: %s\n", mode, vg_error_str(&err, rc));
         CHECK_EQ_INT(rc, 0);
@@ -319,6 +325,7 @@ static bool run_start_opts(struct run *r, const char *mode, const char *const *o
 /* Stop everything and read every event back from the spool. */
 static void run_stop(struct run *r, struct module_status *st)
 {
+    bpfhub_stop(r->hub);
     process_module.status(r->state, st);
     process_module.stop(r->state);
     pipeline_stop(r->pipeline);
@@ -351,6 +358,7 @@ static void run_free(struct run *r)
     for (size_t i = 0; i < r->nevents; i++)
         event_free(r->events[i]);
     free(r->events);
+    bpfhub_free(r->hub);
     pipeline_free(r->pipeline);
     spool_close(r->spool);
     proctable_free(r->procs);
@@ -1016,7 +1024,7 @@ static void test_ebpf_drops(void)
 
 static void setup(void)
 {
-    CHECK_EQ_INT(host_info_load(&host, NULL), 0);
+    CHECK_EQ_INT(host_info_load(&host, NULL, NULL), 0);
     if (getenv("VIGIL_TEST_DEBUG"))
         log_set_level(LOG_LVL_DEBUG);
 }

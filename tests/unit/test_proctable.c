@@ -383,7 +383,7 @@ static void test_many(void)
 
 static void setup(void)
 {
-    CHECK_EQ_INT(host_info_load(&host, NULL), 0);
+    CHECK_EQ_INT(host_info_load(&host, NULL, NULL), 0);
 }
 
 TEST_MAIN(TEST(setup), TEST(test_parse_stat), TEST(test_parse_status_cgroup), TEST(test_seed),

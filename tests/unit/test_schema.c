@@ -27,9 +27,11 @@ static void test_dictionary(void)
     size_t n;
     const struct table_def *t = schema_tables(&n);
     for (size_t i = 0; i < n; i++) {
+        CHECK(t[i].id > TBL_NONE && t[i].id < TBL_MAX_ID); /* arrays are indexed by table id */
         CHECK(schema_table(t[i].id) == &t[i]);
         CHECK(schema_table_by_name(t[i].name) == &t[i]);
         for (size_t c = 0; t[i].columns[c] != FLD_NONE; c++) {
+            CHECK(t[i].columns[c] < FLD_MAX_ID);
             CHECK(schema_field(t[i].columns[c]) != NULL);
             CHECK_EQ_INT(schema_table_column(&t[i], t[i].columns[c]), c);
             for (size_t h = 0; h < schema_header_ncolumns; h++)

@@ -44,7 +44,7 @@ static int processes_collect(struct inv_scan *s, struct vg_error *err)
     while ((de = readdir(d)) && !inv_cancelled(s)) {
         char *end;
         long pid = strtol(de->d_name, &end, 10);
-        if (*end || pid <= 0)
+        if (*end || pid <= 0 || !host_pid_in_scope(h, (int)pid))
             continue;
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 256;

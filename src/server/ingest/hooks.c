@@ -2,8 +2,12 @@
 #include "server/ingest/hooks.h"
 
 extern const struct ingest_hook inventory_hook;
+extern const struct ingest_hook baseline_hook;
+extern const struct ingest_hook incidents_hook;
 
 const struct ingest_hook *const ingest_hooks[] = {
     &inventory_hook,
+    &baseline_hook,
+    &incidents_hook,
     NULL,
 };

@@ -103,6 +103,10 @@ struct query_limits {
 int store_query(struct store *st, const char *sql, const struct query_limits *lim,
                 json_t **result, struct vg_error *err);
 
+/* Check that sql would be accepted by store_query (one read-only statement over allowed
+ * tables) without running it; 0, or the error store_query would give. */
+int store_query_check(struct store *st, const char *sql, struct vg_error *err);
+
 /* ---- audit ---- */
 
 /* Append to the audit log (who did what from where). Errors are logged, not returned. */

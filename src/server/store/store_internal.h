@@ -31,7 +31,8 @@ struct store {
     size_t npool;
 };
 
-/* The DDL of every area, run (in one transaction, IF NOT EXISTS) when the store opens;
+/* The DDL of every area, run (in one transaction, IF NOT EXISTS, after the event tables)
+ * when the store opens;
  * NULL-terminated (store_schema.c). */
 extern const char *const store_area_ddl[];
 /* Areas whose tables are derived from the schema append their DDL to out (0 or -ENOMEM), run
@@ -46,12 +47,20 @@ static inline sqlite3 *store_writer(struct store *st)
 }
 static inline void store_writer_done(struct store *st) { pthread_mutex_unlock(&st->wlock); }
 
+/* A read-only connection of the pool (query_only, defensive, vg_time() defined) for
+ * reads that must not wait for the writer; NULL with err when none can be opened. Give it
+ * back with store_reader_put. */
+sqlite3 *store_reader_get(struct store *st, struct vg_error *err);
+void store_reader_put(struct store *st, sqlite3 *db);
+
 /* Execute SQL without results; err gets SQLite's message. */
 int store_exec(sqlite3 *db, const char *sql, struct vg_error *err);
 /* Fill err with what SQLite says about db's last error; returns -EIO (-EBUSY when busy). */
 int store_db_error(struct vg_error *err, sqlite3 *db, const char *what);
 /* Column i of the current row as JSON (text that is not UTF-8 is repaired); adds its size. */
 json_t *store_column_json(sqlite3_stmt *s, int i, size_t *bytes);
+/* The rows of a prepared statement (stepped to the end) as JSON objects named by its columns. */
+json_t *store_rows_json(sqlite3_stmt *s);
 /* Now, in ns since the epoch (the unit of every time column). */
 static inline int64_t store_now_ns(void) { return (int64_t)time_now_ns(); }
 

@@ -8,9 +8,19 @@
 
 extern const char store_tasks_ddl[];
 extern int store_inventory_ddl(struct buf *out);
+extern const char store_logs_ddl[];
+extern const char store_baseline_ddl[];
+extern const char store_hunts_ddl[];
+extern const char store_alerts_ddl[];
+extern const char store_incidents_ddl[];
 
 const char *const store_area_ddl[] = {
     store_tasks_ddl,
+    store_logs_ddl,
+    store_baseline_ddl,
+    store_hunts_ddl,
+    store_alerts_ddl,
+    store_incidents_ddl,
     NULL,
 };
 

@@ -111,6 +111,43 @@ static int prepare_inserts(struct store *st, struct vg_error *err)
     return 0;
 }
 
+/* Columns the schema gained since the database was made are added to its existing event
+ * tables (new tables are made by the DDL), so an upgraded server keeps everything stored. */
+static int add_new_columns(sqlite3 *db, struct vg_error *err)
+{
+    size_t n;
+    const struct table_def *tables = schema_tables(&n);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const struct table_def *t = &tables[i];
+        char sql[256];
+        snprintf(sql, sizeof(sql), "SELECT name FROM pragma_table_info('%s')", t->name);
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+            return store_db_error(err, db, "reading the tables' columns");
+        bool have[FLD_MAX_ID] = {false}, exists = false;
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            const struct field_def *f = schema_field_by_name((const char *)sqlite3_column_text(s, 0));
+            exists = true;
+            if (f)
+                have[f->id] = true;
+        }
+        sqlite3_finalize(s);
+        for (size_t c = 0; exists && !rc && t->columns[c] != FLD_NONE; c++) {
+            const struct field_def *f = schema_field(t->columns[c]);
+            if (have[f->id])
+                continue;
+            snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", t->name, f->name,
+                     schema_sql_type(f->type));
+            rc = store_exec(db, sql, err);
+            if (!rc)
+                log_info("database: column %s added to table %s (schema upgrade)", f->name,
+                         t->name);
+        }
+    }
+    return rc;
+}
+
 int store_open(const char *path, struct store **out, struct vg_error *err)
 {
     struct store *st = calloc(1, sizeof(*st));
@@ -128,17 +165,20 @@ int store_open(const char *path, struct store **out, struct vg_error *err)
         goto fail;
     }
     sqlite3_busy_timeout(st->w, 10000);
+    if ((rc = add_new_columns(st->w, err))) {
+        vg_error_prefix(err, rc, "database %s: ", path);
+        goto fail;
+    }
     struct buf ddl = {0};
     buf_append_str(&ddl, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                          " PRAGMA foreign_keys=ON; BEGIN;\n");
     buf_append_str(&ddl, state_ddl);
+    rc = schema_sqlite_ddl(&ddl);
+    /* after the event tables: an area may put indexes, triggers or search tables on them */
     for (size_t i = 0; store_area_ddl[i]; i++)
         buf_append_str(&ddl, store_area_ddl[i]);
-    rc = 0;
     for (size_t i = 0; store_area_ddl_gen[i] && !rc; i++)
         rc = store_area_ddl_gen[i](&ddl);
-    if (!rc)
-        rc = schema_sqlite_ddl(&ddl);
     buf_append_str(&ddl, "COMMIT;");
     buf_terminate(&ddl);
     if (!rc)
@@ -495,28 +535,34 @@ json_t *store_column_json(sqlite3_stmt *s, int i, size_t *bytes)
     }
 }
 
-json_t *store_agents_json(struct store *st)
+json_t *store_rows_json(sqlite3_stmt *s)
 {
     json_t *arr = json_array();
+    size_t bytes = 0;
+    while (arr && sqlite3_step(s) == SQLITE_ROW) {
+        json_t *o = json_object();
+        for (int i = 0; o && i < sqlite3_column_count(s); i++)
+            json_object_set_new(o, sqlite3_column_name(s, i), store_column_json(s, i, &bytes));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+json_t *store_agents_json(struct store *st)
+{
+    json_t *arr = NULL;
     pthread_mutex_lock(&st->wlock);
     sqlite3_stmt *s = NULL;
-    if (arr && sqlite3_prepare_v2(st->w,
-                                  "SELECT agent_id, hostname, status, os, kernel, arch,"
-                                  " agent_version, sensors, enrolled_at, last_seen, last_addr,"
-                                  " spool_pending, spool_dropped, events_lost, cert_serial"
-                                  " FROM agents ORDER BY agent_num",
-                                  -1, &s, NULL) == SQLITE_OK) {
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            json_t *o = json_object();
-            size_t bytes = 0;
-            for (int i = 0; i < sqlite3_column_count(s); i++)
-                json_object_set_new(o, sqlite3_column_name(s, i), store_column_json(s, i, &bytes));
-            json_array_append_new(arr, o);
-        }
-    }
+    if (sqlite3_prepare_v2(st->w,
+                           "SELECT agent_id, hostname, status, os, kernel, arch,"
+                           " agent_version, sensors, enrolled_at, last_seen, last_addr,"
+                           " spool_pending, spool_dropped, events_lost, cert_serial"
+                           " FROM agents ORDER BY agent_num",
+                           -1, &s, NULL) == SQLITE_OK)
+        arr = store_rows_json(s);
     sqlite3_finalize(s);
     pthread_mutex_unlock(&st->wlock);
-    return arr;
+    return arr ? arr : json_array();
 }
 
 /* ---------------------------------------------------------------- ingest */
@@ -755,7 +801,7 @@ static int query_progress(void *ctx)
     return 0;
 }
 
-static sqlite3 *pool_get(struct store *st, struct vg_error *err)
+sqlite3 *store_reader_get(struct store *st, struct vg_error *err)
 {
     sqlite3 *db = NULL;
     pthread_mutex_lock(&st->plock);
@@ -773,6 +819,8 @@ static sqlite3 *pool_get(struct store *st, struct vg_error *err)
     }
     sqlite3_busy_timeout(db, 5000);
     sqlite3_exec(db, "PRAGMA query_only=1", NULL, NULL, NULL);
+    /* load the schema before any authorizer is installed (loading it looks like a write) */
+    sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
     sqlite3_create_function(db, "vg_time", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                             fn_vg_time, NULL, NULL);
     sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
@@ -783,7 +831,7 @@ static sqlite3 *pool_get(struct store *st, struct vg_error *err)
     return db;
 }
 
-static void pool_put(struct store *st, sqlite3 *db)
+void store_reader_put(struct store *st, sqlite3 *db)
 {
     sqlite3_set_authorizer(db, NULL, NULL);
     sqlite3_progress_handler(db, 0, NULL, NULL);
@@ -795,6 +843,7 @@ static void pool_put(struct store *st, sqlite3 *db)
     pthread_mutex_unlock(&st->plock);
     sqlite3_close(db);
 }
+
 
 /* True when s holds only whitespace and SQL comments. */
 static bool only_trivia(const char *s)
@@ -817,49 +866,75 @@ static bool only_trivia(const char *s)
     return true;
 }
 
+/* Prepare sql on a guarded read connection: one read-only statement over non-secret tables.
+ * On success *out is the statement and *dbout its connection (give both back with
+ * finish_guarded). */
+static int prepare_guarded(struct store *st, const char *sql, struct query_guard *g,
+                           sqlite3 **dbout, sqlite3_stmt **out, struct vg_error *err)
+{
+    sqlite3 *db = store_reader_get(st, err);
+    sqlite3_stmt *s = NULL;
+    const char *tail = NULL;
+    int rc = 0;
+    *out = NULL;
+    *dbout = NULL;
+    if (!db)
+        return -EIO;
+    sqlite3_set_authorizer(db, query_authorizer, g);
+    sqlite3_progress_handler(db, 1000, query_progress, g);
+    if (only_trivia(sql)) {
+        rc = vg_error_set(err, -EINVAL, "the query is empty");
+    } else if (sqlite3_prepare_v2(db, sql, -1, &s, &tail) != SQLITE_OK) {
+        if (g->denied[0])
+            rc = vg_error_set(err, -EPERM, "refused: %s", g->denied);
+        else if (g->timed_out)
+            rc = vg_error_set(err, -ETIMEDOUT, "the query exceeded its time limit while being "
+                                               "prepared");
+        else
+            rc = vg_error_set(err, -EINVAL, "SQL error: %s", sqlite3_errmsg(db));
+    } else if (!s) {
+        rc = vg_error_set(err, -EINVAL, "the query is empty");
+    } else if (tail && !only_trivia(tail)) {
+        rc = vg_error_set(err, -EINVAL,
+                          "only one statement per query is allowed (found more after \"%.40s\")",
+                          sql);
+    } else if (!sqlite3_stmt_readonly(s)) {
+        rc = vg_error_set(err, -EPERM, "refused: only read-only SELECT statements are allowed");
+    }
+    if (rc) {
+        sqlite3_finalize(s);
+        store_reader_put(st, db);
+        return rc;
+    }
+    *out = s;
+    *dbout = db;
+    return 0;
+}
+
+int store_query_check(struct store *st, const char *sql, struct vg_error *err)
+{
+    struct query_guard g = {.deadline_ns = time_mono_ns() + 5000000000ull};
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    int rc = prepare_guarded(st, sql, &g, &db, &s, err);
+    if (!rc) {
+        sqlite3_finalize(s);
+        store_reader_put(st, db);
+    }
+    return rc;
+}
+
 int store_query(struct store *st, const char *sql, const struct query_limits *lim,
                 json_t **result, struct vg_error *err)
 {
     uint64_t start = time_mono_ns();
     struct query_guard g = {.deadline_ns = start + lim->timeout_ms * 1000000ull};
-    sqlite3 *db = pool_get(st, err);
-    if (!db)
-        return -EIO;
-    sqlite3_set_authorizer(db, query_authorizer, &g);
-    sqlite3_progress_handler(db, 1000, query_progress, &g);
-
+    sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
-    const char *tail = NULL;
-    int rc = 0;
     json_t *rows = NULL, *cols = NULL;
-    if (only_trivia(sql)) {
-        rc = vg_error_set(err, -EINVAL, "the query is empty");
-        goto cleanup;
-    }
-    if (sqlite3_prepare_v2(db, sql, -1, &s, &tail) != SQLITE_OK) {
-        if (g.denied[0])
-            rc = vg_error_set(err, -EPERM, "refused: %s", g.denied);
-        else if (g.timed_out)
-            rc = vg_error_set(err, -ETIMEDOUT, "the query exceeded the time limit of %" PRIu64
-                              " ms while being prepared", lim->timeout_ms);
-        else
-            rc = vg_error_set(err, -EINVAL, "SQL error: %s", sqlite3_errmsg(db));
-        goto cleanup;
-    }
-    if (!s) {
-        rc = vg_error_set(err, -EINVAL, "the query is empty");
-        goto cleanup;
-    }
-    if (tail && !only_trivia(tail)) {
-        rc = vg_error_set(err, -EINVAL,
-                          "only one statement per query is allowed (found more after \"%.40s\")",
-                          sql);
-        goto cleanup;
-    }
-    if (!sqlite3_stmt_readonly(s)) {
-        rc = vg_error_set(err, -EPERM, "refused: only read-only SELECT statements are allowed");
-        goto cleanup;
-    }
+    int rc = prepare_guarded(st, sql, &g, &db, &s, err);
+    if (rc)
+        return rc;
     int ncol = sqlite3_column_count(s);
     cols = json_array();
     rows = json_array();
@@ -905,7 +980,7 @@ cleanup:
     json_decref(cols);
     json_decref(rows);
     sqlite3_finalize(s);
-    pool_put(st, db);
+    store_reader_put(st, db);
     return rc;
 }
 

@@ -13,32 +13,19 @@
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
 #include "process_event.h"
+#include "agent/sensors/hub/common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load (read-only afterwards). */
 const volatile __u32 args_max = 4096; /* bytes of argv captured, <= PE_ARGS_CAP */
-const volatile __u32 self_tgid = 0;   /* the agent's own process, not reported (0: none) */
-const volatile __u64 wakeup_bytes = 0; /* wake the reader once this much is pending (0: always) */
 
 #define SIGNAL_GROUP_EXIT_FLAG 0x00000004 /* include/linux/sched/signal.h, stable since 2.6 */
-
-struct {
-    __uint(type, BPF_MAP_TYPE_RINGBUF);
-    __uint(max_entries, 8 << 20); /* resized by the loader (ringbuf_size) */
-} events SEC(".maps");
-
-/* Ring-buffer write failures per record type (index: enum pe_type). */
-struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, PE_NTYPES);
-    __type(key, __u32);
-    __type(value, __u64);
-} drops SEC(".maps");
 
 /* Where an exec record is assembled: one slot per CPU (the loader sets max_entries to the
  * number of possible CPUs). A per-CPU array cannot hold values over 32 KiB, so this is a plain
@@ -50,6 +37,7 @@ struct {
  * instead of doubling the states at each step. */
 struct scratch {
     struct pe_exec e;
+    char env[PE_PRELOAD_MAX + 16]; /* one environment string being looked at */
     __u32 len;  /* bytes written by the current walk */
     __u32 cut;  /* the walk stopped early */
     __u32 deleted;
@@ -61,70 +49,6 @@ struct {
     __type(key, __u32);
     __type(value, struct scratch);
 } scratch SEC(".maps");
-
-/* kernfs_node.parent was renamed __parent in 6.15: both flavours, resolved at load time. */
-struct kernfs_node___new {
-    struct kernfs_node___new *__parent;
-} __attribute__((preserve_access_index));
-struct kernfs_node___old {
-    struct kernfs_node___old *parent;
-} __attribute__((preserve_access_index));
-
-static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
-{
-    if (bpf_core_field_exists(struct kernfs_node___new, __parent))
-        return (struct kernfs_node *)BPF_CORE_READ((struct kernfs_node___new *)kn, __parent);
-    return (struct kernfs_node *)BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
-}
-
-/* Notification policy of a ring-buffer write: the reader is woken only when enough data is
- * pending, not for every record (a wake-up costs more than handling a record); the reader also
- * polls with a timeout, so a trickle of records waits at most that long. */
-static __always_inline __u64 wakeup_flag(void)
-{
-    if (!wakeup_bytes)
-        return 0;
-    return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-                                                                          : BPF_RB_NO_WAKEUP;
-}
-
-static __always_inline void count_drop(__u32 type)
-{
-    __u64 *c = bpf_map_lookup_elem(&drops, &type);
-    if (c)
-        *c += 1;
-}
-
-/* The header every record starts with, about `task` (the group leader's start time, the real
- * parent's thread group, the objective credentials). */
-static __always_inline void fill_header(struct pe_header *h, struct task_struct *task, __u32 type)
-{
-    struct task_struct *parent = BPF_CORE_READ(task, real_parent);
-    const struct cred *cred = BPF_CORE_READ(task, real_cred);
-
-    h->type = type;
-    h->time_ns = bpf_ktime_get_boot_ns();
-    h->pid = BPF_CORE_READ(task, tgid);
-    h->tid = BPF_CORE_READ(task, pid);
-    h->ppid = BPF_CORE_READ(parent, tgid);
-    h->flags = 0;
-    h->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
-    h->parent_start_boottime = BPF_CORE_READ(parent, group_leader, start_boottime);
-    h->uid = BPF_CORE_READ(cred, uid.val);
-    h->euid = BPF_CORE_READ(cred, euid.val);
-    h->gid = BPF_CORE_READ(cred, gid.val);
-    h->egid = BPF_CORE_READ(cred, egid.val);
-    if (bpf_core_field_exists(task->loginuid)) {
-        h->auid = BPF_CORE_READ(task, loginuid.val);
-        h->sessionid = BPF_CORE_READ(task, sessionid);
-    } else {
-        h->auid = (__u32)-1;
-        h->sessionid = (__u32)-1;
-        h->flags |= PE_F_NO_AUDIT;
-    }
-    h->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-    BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
-}
 
 /* Append one name at data[start + sc->len], keeping the walk within PE_PATH_MAX bytes.
  * Returns false when the walk must stop (no room, or the name cannot be read). */
@@ -219,11 +143,77 @@ static __noinline void put_cgroup(struct scratch *sc, __u32 start, struct kernfs
     sc->cut = 1;
 }
 
+/* What descriptor fd of task is (struct pe_stdio). */
+static __always_inline void put_stdio(struct pe_stdio *out, struct task_struct *task, int fd)
+{
+    __builtin_memset(out, 0, sizeof(*out));
+    struct file *f = fd_file(task, fd);
+    if (!f)
+        return;
+    struct inode *ino = BPF_CORE_READ(f, f_inode);
+    out->mode = BPF_CORE_READ(ino, i_mode) & VG_S_IFMT;
+    out->rdev = BPF_CORE_READ(ino, i_rdev);
+    struct sock *sk = file_sock(f);
+    if (!sk)
+        return;
+    out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+    out->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+    if (out->family == 2 /* AF_INET */)
+        bpf_core_read(out->addr, 4, &sk->__sk_common.skc_daddr);
+    else if (out->family == 10 /* AF_INET6 */)
+        bpf_core_read(out->addr, 16, &sk->__sk_common.skc_v6_daddr);
+}
+
+/* Look for LD_PRELOAD in the new image's environment (the strings between env_start and
+ * env_end, as the kernel just copied them), at most PE_ENV_SCAN strings. */
+static __noinline void find_preload(struct scratch *sc, struct mm_struct *mm)
+{
+    unsigned long p = BPF_CORE_READ(mm, env_start);
+    unsigned long end = BPF_CORE_READ(mm, env_end);
+    sc->e.preload[0] = '\0';
+    for (int i = 0; i < PE_ENV_SCAN && p < end; i++) {
+        long n = bpf_probe_read_user_str(sc->env, 12, (const void *)p);
+        if (n <= 0)
+            return;
+        if (n == 12 && sc->env[0] == 'L' && sc->env[1] == 'D' && sc->env[2] == '_' &&
+            sc->env[3] == 'P' && sc->env[4] == 'R' && sc->env[5] == 'E' && sc->env[6] == 'L' &&
+            sc->env[7] == 'O' && sc->env[8] == 'A' && sc->env[9] == 'D' && sc->env[10] == '=') {
+            long v = bpf_probe_read_user_str(sc->e.preload, PE_PRELOAD_MAX,
+                                             (const void *)(p + 11));
+            sc->e.h.flags |= PE_F_PRELOAD;
+            if (v == PE_PRELOAD_MAX)
+                sc->e.h.flags |= PE_F_PRELOAD_TRUNCATED;
+            return;
+        }
+        /* the length of the whole string, to step to the next one */
+        long len = n < 12 ? n : 0;
+        if (!len) {
+            len = bpf_probe_read_user_str(sc->env, sizeof(sc->env), (const void *)p);
+            if (len == sizeof(sc->env)) { /* longer: find its end page by page */
+                for (int k = 0; k < 16; k++) {
+                    long m = bpf_probe_read_user_str(sc->env, sizeof(sc->env),
+                                                     (const void *)(p + len - 1));
+                    if (m <= 0)
+                        return;
+                    len += m - 1;
+                    if (m < (long)sizeof(sc->env))
+                        break;
+                }
+            }
+            if (len <= 0)
+                return;
+        }
+        p += len;
+    }
+}
+
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(vigil_fork, struct task_struct *parent, struct task_struct *child)
 {
     if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
         return 0; /* a new thread, not a new process */
+    if (!in_scope(child))
+        return 0;
     struct pe_fork *f = bpf_ringbuf_reserve(&events, sizeof(*f), 0);
     if (!f) {
         count_drop(PE_FORK);
@@ -241,7 +231,7 @@ int BPF_PROG(vigil_exit, struct task_struct *task)
     struct signal_struct *sig = BPF_CORE_READ(task, signal);
     if (BPF_CORE_READ(sig, live.counter) != 0)
         return 0; /* other threads of the group still run */
-    if (self_tgid && BPF_CORE_READ(task, tgid) == self_tgid)
+    if ((self_tgid && BPF_CORE_READ(task, tgid) == self_tgid) || !in_scope(task))
         return 0;
     struct pe_exit *x = bpf_ringbuf_reserve(&events, sizeof(*x), 0);
     if (!x) {
@@ -268,7 +258,7 @@ int BPF_PROG(vigil_exec, struct task_struct *task, pid_t old_pid, struct linux_b
     struct scratch *sc = bpf_map_lookup_elem(&scratch, &cpu);
     if (!sc)
         return 0;
-    if (self_tgid && BPF_CORE_READ(task, tgid) == self_tgid)
+    if ((self_tgid && BPF_CORE_READ(task, tgid) == self_tgid) || !in_scope(task))
         return 0;
     struct pe_exec *e = &sc->e;
     fill_header(&e->h, task, PE_EXEC);
@@ -283,6 +273,19 @@ int BPF_PROG(vigil_exec, struct task_struct *task, pid_t old_pid, struct linux_b
     struct file *exe = BPF_CORE_READ(mm, exe_file);
     if (!exe)
         exe = BPF_CORE_READ(bprm, file);
+
+    struct inode *ino = BPF_CORE_READ(exe, f_inode);
+    e->exe_ino = BPF_CORE_READ(ino, i_ino);
+    e->exe_dev = BPF_CORE_READ(ino, i_sb, s_dev);
+    e->exe_size = BPF_CORE_READ(ino, i_size);
+    if (bpf_core_field_exists(ino->i_mtime_sec))
+        e->exe_mtime_ns = BPF_CORE_READ(ino, i_mtime_sec) * 1000000000ull +
+                          BPF_CORE_READ(ino, i_mtime_nsec);
+    else
+        e->exe_mtime_ns = 0;
+    put_stdio(&e->stdio[0], task, 0);
+    put_stdio(&e->stdio[1], task, 1);
+    find_preload(sc, mm);
 
     put_path(sc, 0, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt));
     e->exe_len = sc->len > PE_PATH_MAX ? PE_PATH_MAX : sc->len;
@@ -344,6 +347,9 @@ int BPF_PROG(vigil_exec, struct task_struct *task, pid_t old_pid, struct linux_b
     if (size > sizeof(*e))
         size = sizeof(*e);
     e->h.size = (__u32)size;
+    if (e->h.flags & (PE_F_ARGS_TRUNCATED | PE_F_EXE_TRUNCATED | PE_F_CWD_TRUNCATED |
+                      PE_F_PRELOAD_TRUNCATED))
+        count_trunc(PE_EXEC);
     if (bpf_ringbuf_output(&events, e, size, wakeup_flag()) < 0)
         count_drop(PE_EXEC);
     return 0;

@@ -70,32 +70,10 @@ static void tty_name(char *tty, size_t size)
     tty[3] = '/';
 }
 
-int pe_decode(const struct host_info *host, const void *data, size_t size,
-              struct pe_decoder *d, struct pe_proc *p)
+void pe_decode_header(const struct host_info *host, const struct pe_header *hp,
+                      struct pe_proc *p)
 {
-    struct pe_header h;
-    if (size < sizeof(h))
-        return -EINVAL;
-    memcpy(&h, data, sizeof(h));
-    if (h.size != size || h.pid == 0 || h.pid > INT32_MAX || h.ppid > INT32_MAX)
-        return -EINVAL;
-    switch (h.type) {
-    case PE_FORK:
-        if (size != sizeof(struct pe_fork))
-            return -EINVAL;
-        break;
-    case PE_EXIT:
-        if (size != sizeof(struct pe_exit))
-            return -EINVAL;
-        break;
-    case PE_EXEC:
-        if (size < offsetof(struct pe_exec, data))
-            return -EINVAL;
-        break;
-    default:
-        return -EINVAL;
-    }
-
+    struct pe_header h = *hp;
     memset(p, 0, sizeof(*p));
     p->pid = (int32_t)h.pid;
     p->ppid = (int32_t)h.ppid;
@@ -123,6 +101,36 @@ int pe_decode(const struct host_info *host, const void *data, size_t size,
         p->cgroup_id = h.cgroup_id;
     }
 
+}
+
+int pe_decode(const struct host_info *host, const void *data, size_t size,
+              struct pe_decoder *d, struct pe_proc *p)
+{
+    struct pe_header h;
+    if (size < sizeof(h))
+        return -EINVAL;
+    memcpy(&h, data, sizeof(h));
+    if (h.size != size || h.pid == 0 || h.pid > INT32_MAX || h.ppid > INT32_MAX)
+        return -EINVAL;
+    switch (h.type) {
+    case PE_FORK:
+        if (size != sizeof(struct pe_fork))
+            return -EINVAL;
+        break;
+    case PE_EXIT:
+        if (size != sizeof(struct pe_exit))
+            return -EINVAL;
+        break;
+    case PE_EXEC:
+        if (size < offsetof(struct pe_exec, data))
+            return -EINVAL;
+        break;
+    default:
+        return -EINVAL;
+    }
+
+    pe_decode_header(host, &h, p);
+
     if (h.type == PE_EXIT) {
         struct pe_exit x;
         memcpy(&x, data, sizeof(x));
@@ -142,6 +150,17 @@ int pe_decode(const struct host_info *host, const void *data, size_t size,
         (size_t)e.exe_len + e.cwd_len + e.cgroup_len + e.args_len != blob_len)
         return -EINVAL;
     copy_str(d->tty, sizeof(d->tty), e.tty, sizeof(e.tty));
+    p->have_stdio = true;
+    memcpy(p->stdio, e.stdio, sizeof(p->stdio));
+    p->have_exe_id = e.exe_ino != 0;
+    p->exe_ino = e.exe_ino;
+    p->exe_dev = e.exe_dev;
+    p->exe_mtime_ns = e.exe_mtime_ns;
+    p->exe_size = e.exe_size;
+    if (h.flags & PE_F_PRELOAD) {
+        copy_str(d->preload, sizeof(d->preload), e.preload, sizeof(e.preload));
+        p->ld_preload = d->preload;
+    }
     tty_name(d->tty, sizeof(d->tty));
     p->tty = d->tty;
 

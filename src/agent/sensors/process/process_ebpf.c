@@ -1,10 +1,11 @@
-/* process_ebpf.c - the eBPF process sensor's user-space side: open the skeleton, set the
- * read-only settings and map sizes, load (CO-RE against the running kernel's BTF), attach, then
- * one thread polls the ring buffer and hands each decoded record to process_events.c.
+/* process_ebpf.c - the eBPF process sensor's user-space side: open the skeleton, give it the
+ * hub's ring buffer (hub.h), set the read-only settings and map sizes, load (CO-RE against the
+ * running kernel's BTF), attach, and route its record types to the decoder here; the hub's one
+ * reader thread hands each record to on_record, which passes it to process_events.c.
  *
- * The thread never blocks on anything but the ring buffer: events go to pipeline_submit, which
- * drops (and counts) rather than wait. Lost records are counted in the BPF `drops` map and read
- * on demand by pebpf_lost. */
+ * The reader never blocks on anything but the ring buffer: events go to pipeline_submit, which
+ * drops (and counts) rather than wait. Lost records are counted in the BPF `drops` map per type
+ * and reported by the hub. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -17,51 +18,29 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "agent/host.h"
 #include "agent/sensors/process/process_event.h"
 #include "agent/sensors/process/process_sensor.h"
 #include "agent/sensors/process/procfs.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "agent/sensors/hub/hub.h"
 #include "process_bpf.skel.h"
 
-#define POLL_MS 100 /* the longest a record waits when few are written */
 #define PURGE_EVERY_NS 2000000000ull
 
 struct pebpf {
     struct process_bpf *skel;
-    struct ring_buffer *rb;
+    struct bpfhub *hub;
     struct psensor *s;
-    pthread_t thread;
-    bool running;
-    atomic_bool stop;
     int ncpus;
+    uint64_t last_purge, last_lost;
     struct pe_decoder dec;
     struct procfs_proc *pp; /* argv fallback when the BPF side could not read it */
     _Atomic uint64_t malformed;
 };
 
-/* libbpf's messages at debug level. A failed load prints the verifier's log as one message:
- * its last lines (where the verifier says what it refused) are kept. */
-static int libbpf_to_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-    if (level == LIBBPF_DEBUG)
-        return 0;
-    char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0)
-        return 0;
-    size_t len = strlen(msg), lines = 0;
-    const char *start = msg + len;
-    while (start > msg && lines < 40)
-        if (*--start == '\n' && start + 1 < msg + len)
-            lines++;
-    for (char *save = NULL, *line = strtok_r((char *)start, "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save))
-        log_debug("libbpf: %s", line);
-    free(msg);
-    return 0;
-}
-
-static int on_record(void *ctx, void *data, size_t size)
+static void on_record(void *ctx, const void *data, size_t size)
 {
     struct pebpf *b = ctx;
     struct pe_proc p;
@@ -88,7 +67,6 @@ static int on_record(void *ctx, void *data, size_t size)
             log_warn("process: malformed ring-buffer record of %zu bytes (counted)", size);
         break;
     }
-    return 0; /* a negative value would stop the consumer */
 }
 
 /* Records were dropped (counted in the kernel): bring the table back in line with /proc, so
@@ -106,32 +84,20 @@ static void resync_after_drops(struct pebpf *b, uint64_t *last_lost)
     *last_lost = lost;
 }
 
-static void *poll_main(void *arg)
+/* The hub's tick (about once a second): purge the table when idle, resync after losses. */
+static void on_tick(void *ctx)
 {
-    struct pebpf *b = arg;
-    uint64_t last_purge = time_mono_ns(), last_lost = 0;
-    pthread_setname_np(pthread_self(), "vigil-process");
-    while (!atomic_load(&b->stop)) {
-        int n = ring_buffer__poll(b->rb, POLL_MS);
-        if (n == 0)
-            n = ring_buffer__consume(b->rb); /* written without a wake-up (see wakeup_bytes) */
-        if (n < 0 && n != -EINTR) {
-            log_error("process: ring buffer poll failed: %s", strerror(-n));
-            usleep(100000);
-        }
-        uint64_t now = time_mono_ns();
-        if (now - last_purge >= PURGE_EVERY_NS) {
-            proctable_purge(b->s->procs);
-            resync_after_drops(b, &last_lost);
-            last_purge = now;
-        }
-    }
-    ring_buffer__consume(b->rb); /* what was recorded before the programs were detached */
-    return NULL;
+    struct pebpf *b = ctx;
+    uint64_t now = time_mono_ns();
+    if (now - b->last_purge < PURGE_EVERY_NS)
+        return;
+    proctable_purge(b->s->procs);
+    resync_after_drops(b, &b->last_lost);
+    b->last_purge = now;
 }
 
-int pebpf_open(const struct pebpf_options *opt, struct psensor *s, struct pebpf **out,
-               struct vg_error *err)
+int pebpf_open(const struct pebpf_options *opt, struct psensor *s, struct bpfhub *hub,
+               struct pebpf **out, struct vg_error *err)
 {
     int rc = 0;
     struct pebpf *b = calloc(1, sizeof(*b));
@@ -140,14 +106,12 @@ int pebpf_open(const struct pebpf_options *opt, struct psensor *s, struct pebpf 
         goto cleanup;
     }
     b->s = s;
-    atomic_init(&b->stop, false);
+    b->hub = hub;
+    b->last_purge = time_mono_ns();
     atomic_init(&b->malformed, 0);
-    libbpf_set_print(libbpf_to_log);
-
-    if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-        rc = vg_error_set(err, -ENOTSUP,
-                          "eBPF: the kernel exposes no BTF (/sys/kernel/btf/vmlinux: %s)",
-                          strerror(errno));
+    int ring = bpfhub_ringbuf(hub, err);
+    if (ring < 0) {
+        rc = ring;
         goto cleanup;
     }
     b->ncpus = libbpf_num_possible_cpus();
@@ -164,10 +128,9 @@ int pebpf_open(const struct pebpf_options *opt, struct psensor *s, struct pebpf 
     }
     b->skel->rodata->args_max = opt->args_max > PE_ARGS_CAP ? PE_ARGS_CAP : opt->args_max;
     b->skel->rodata->self_tgid = opt->self_pid > 0 ? (__u32)opt->self_pid : 0;
-    /* wake the reader when 1/16 of the ring is pending (at most 256 KiB), else every POLL_MS */
-    uint64_t wake = opt->ringbuf_size / 16;
-    b->skel->rodata->wakeup_bytes = wake > (256u << 10) ? (256u << 10) : wake;
-    if ((rc = bpf_map__set_max_entries(b->skel->maps.events, (__u32)opt->ringbuf_size)) ||
+    b->skel->rodata->scope_netns = s->host->scope_netns;
+    b->skel->rodata->wakeup_bytes = bpfhub_wakeup_bytes(hub);
+    if ((rc = bpf_map__reuse_fd(b->skel->maps.events, ring)) ||
         (rc = bpf_map__set_max_entries(b->skel->maps.scratch, (__u32)b->ncpus))) {
         rc = vg_error_set(err, rc, "eBPF: cannot size the maps: %s", strerror(-rc));
         goto cleanup;
@@ -186,10 +149,10 @@ int pebpf_open(const struct pebpf_options *opt, struct psensor *s, struct pebpf 
                           strerror(rc < 0 ? -rc : EINVAL));
         goto cleanup;
     }
-    b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, b, NULL);
-    if (!b->rb) {
-        rc = vg_error_set(err, -errno ? -errno : -EINVAL,
-                          "eBPF: cannot map the ring buffer: %s", strerror(errno));
+    rc = bpfhub_route(hub, "process", PE_FORK, PE_NTYPES - 1, on_record, on_tick, b,
+                      bpf_map__fd(b->skel->maps.drops), bpf_map__fd(b->skel->maps.truncs));
+    if (rc) {
+        rc = vg_error_set(err, rc, "eBPF: cannot route the process records: %s", strerror(-rc));
         goto cleanup;
     }
     *out = b;
@@ -199,33 +162,9 @@ cleanup:
     return rc;
 }
 
-int pebpf_start(struct pebpf *b, struct vg_error *err)
-{
-    int rc = pthread_create(&b->thread, NULL, poll_main, b);
-    if (rc)
-        return vg_error_set(err, -rc, "eBPF: cannot start the ring-buffer thread: %s",
-                            strerror(rc));
-    b->running = true;
-    return 0;
-}
-
 uint64_t pebpf_lost(struct pebpf *b)
 {
-    if (!b || !b->skel)
-        return 0;
-    int fd = bpf_map__fd(b->skel->maps.drops);
-    uint64_t *vals = calloc((size_t)b->ncpus, sizeof(*vals));
-    uint64_t total = 0;
-    if (!vals)
-        return 0;
-    for (__u32 type = 0; type < PE_NTYPES; type++) {
-        if (bpf_map_lookup_elem(fd, &type, vals) != 0)
-            continue;
-        for (int c = 0; c < b->ncpus; c++)
-            total += vals[c];
-    }
-    free(vals);
-    return total;
+    return b ? bpfhub_lost(b->hub, PE_FORK, PE_NTYPES - 1) : 0;
 }
 
 uint64_t pebpf_malformed(struct pebpf *b)
@@ -237,15 +176,7 @@ void pebpf_close(struct pebpf *b)
 {
     if (!b)
         return;
-    if (b->skel)
-        process_bpf__detach(b->skel); /* no new records; the thread drains the rest */
-    if (b->running) {
-        atomic_store(&b->stop, true);
-        pthread_join(b->thread, NULL);
-        b->running = false;
-    }
-    ring_buffer__free(b->rb);
-    process_bpf__destroy(b->skel);
+    process_bpf__destroy(b->skel); /* the hub's reader has stopped (bpfhub_stop) */
     pe_decoder_free(&b->dec);
     procfs_proc_free(b->pp);
     free(b->pp);

@@ -43,6 +43,8 @@ enum pe_type {
 #define PE_F_CGROUP_V1 (1u << 7)      /* the v2 cgroup is the root: the path is the v1 memory
                                          controller's (used only to find a container id) */
 #define PE_F_NO_AUDIT (1u << 8)       /* kernel without audit: auid/sessionid unknown */
+#define PE_F_PRELOAD (1u << 9)        /* LD_PRELOAD is set in the new image's environment */
+#define PE_F_PRELOAD_TRUNCATED (1u << 10)
 
 struct pe_header {
     __u32 type;            /* enum pe_type */
@@ -70,8 +72,24 @@ struct pe_exit {
     __u32 pad;
 };
 
+/* What a standard descriptor (0, 1) of a new image is: the inode's mode (S_IFMT bits; 0 when
+ * closed), the device of a character device, and for an IPv4/IPv6 socket its peer. */
+struct pe_stdio {
+    __u32 mode;
+    __u32 rdev;    /* kernel dev_t: major << 20 | minor */
+    __u16 family;  /* AF_INET, AF_INET6, AF_UNIX, ... of a socket */
+    __u16 port;    /* the peer's port, host order */
+    __u8 addr[16]; /* the peer's address (IPv4 in the first 4 bytes) */
+};
+
+#define PE_PRELOAD_MAX 256 /* bytes of LD_PRELOAD's value captured */
+#define PE_ENV_SCAN 64     /* environment strings looked at for LD_PRELOAD */
+
 struct pe_exec {
     struct pe_header h;
+    struct pe_stdio stdio[2];
+    __u64 exe_ino, exe_dev, exe_mtime_ns, exe_size; /* identity of the executable's file */
+    char preload[PE_PRELOAD_MAX];                   /* LD_PRELOAD=..., NUL-terminated, "" */
     __u32 exe_len;    /* bytes of data[] holding the executable path */
     __u32 cwd_len;    /* ... the working directory, right after */
     __u32 cgroup_len; /* ... the cgroup path, right after */

@@ -11,6 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "agent/enrich/enrich.h"
 #include "agent/host.h"
 #include "agent/pipeline.h"
 #include "agent/sensors/process/process_sensor.h"
@@ -168,6 +172,90 @@ static void fill_snapshot(struct psensor *s, const struct pe_proc *p, const char
     t->exited = false;
 }
 
+/* What fd 0 or 1 was at exec: "tty", "pipe", "file", "socket", "null", "char", "dir", or
+ * "none" (closed); the peer of an IPv4/IPv6 socket into peer ("" otherwise). */
+static const char *stdio_type(const struct pe_stdio *io, char *peer, size_t peerlen)
+{
+    peer[0] = '\0';
+    unsigned major = io->rdev >> 20, minor = io->rdev & 0xfffff;
+    switch (io->mode & 0170000) {
+    case 0:
+        return "none";
+    case 0010000:
+        return "pipe";
+    case 0100000:
+        return "file";
+    case 0040000:
+        return "dir";
+    case 0140000:
+        if (io->family == AF_INET || io->family == AF_INET6) {
+            char ip[INET6_ADDRSTRLEN] = "";
+            inet_ntop(io->family, io->addr, ip, sizeof(ip));
+            snprintf(peer, peerlen, io->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
+                     (unsigned)io->port);
+        } else if (io->family == AF_UNIX) {
+            snprintf(peer, peerlen, "unix");
+        }
+        return "socket";
+    case 0020000:
+        if (major == 1 && minor == 3)
+            return "null";
+        if (major == 4 || major == 5 || (major >= 136 && major <= 143))
+            return "tty";
+        return "char";
+    default:
+        return "other";
+    }
+}
+
+/* What enrichment adds to exec and existing events: names, the parent's command line,
+ * ancestry, container runtime, how the executable was run, the standard descriptors,
+ * LD_PRELOAD. */
+static int add_enrichment(struct psensor *s, struct event *ev, const struct pe_proc *p,
+                          bool have_parent)
+{
+    int rc = 0;
+    char name[64];
+    if (s->enrich && p->have_creds) {
+        if (enrich_user_name(s->enrich, p->uid, name, sizeof(name)))
+            rc = event_add_str(ev, FLD_USER, name);
+        if (!rc && enrich_user_name(s->enrich, p->euid, name, sizeof(name)))
+            rc = event_add_str(ev, FLD_EUSER, name);
+        if (!rc && enrich_group_name(s->enrich, p->gid, name, sizeof(name)))
+            rc = event_add_str(ev, FLD_GROUP, name);
+    }
+    if (!rc && have_parent && s->parent.cmdline[0])
+        rc = event_add_str(ev, FLD_PARENT_CMDLINE, s->parent.cmdline);
+    if (!rc && s->enrich && p->ppid > 0 && enrich_ancestry(s->enrich, p->pid, &s->json) == 0)
+        rc = event_add_strn(ev, FLD_ANCESTRY, (const char *)s->json.data, s->json.len);
+    if (!rc && (p->cgroup || p->container_hint)) {
+        const char *rt = enrich_container_runtime(p->cgroup && strcmp(p->cgroup, "/")
+                                                      ? p->cgroup : p->container_hint);
+        if (rt[0])
+            rc = event_add_str(ev, FLD_CONTAINER_RUNTIME, rt);
+    }
+    if (!rc && p->exe) {
+        bool memfd = p->exe_len >= 7 && memcmp(p->exe, "/memfd:", 7) == 0;
+        bool deleted = p->exe_len >= 10 && memcmp(p->exe + p->exe_len - 10, " (deleted)", 10) == 0;
+        rc = event_add_int(ev, FLD_EXE_MEMFD, memfd);
+        rc = rc ? rc : event_add_int(ev, FLD_EXE_DELETED, deleted && !memfd);
+    }
+    if (!rc && p->have_stdio) {
+        char peer[80];
+        const char *t = stdio_type(&p->stdio[0], peer, sizeof(peer));
+        rc = event_add_str(ev, FLD_STDIN_TYPE, t);
+        if (!rc && peer[0])
+            rc = event_add_str(ev, FLD_STDIN_PEER, peer);
+        t = stdio_type(&p->stdio[1], peer, sizeof(peer));
+        rc = rc ? rc : event_add_str(ev, FLD_STDOUT_TYPE, t);
+        if (!rc && peer[0])
+            rc = event_add_str(ev, FLD_STDOUT_PEER, peer);
+    }
+    if (!rc && p->ld_preload)
+        rc = add_text(s, ev, FLD_LD_PRELOAD, p->ld_preload, strlen(p->ld_preload));
+    return rc;
+}
+
 int psensor_exec(struct psensor *s, const struct pe_proc *p, const char *action,
                  const char *sensor)
 {
@@ -238,11 +326,23 @@ int psensor_exec(struct psensor *s, const struct pe_proc *p, const char *action,
     }
     if (!rc)
         rc = event_add_str(ev, FLD_SENSOR, sensor);
+    if (!rc)
+        rc = add_enrichment(s, ev, p, have_parent);
 
     if (exec) {
         fill_snapshot(s, p, eid, peid, s->line.len ? (const char *)s->line.data : NULL,
                       s->line.len);
         proctable_on_exec(s->procs, &s->snap);
+    }
+    if (exec && !rc && s->enrich) {
+        struct enrich_file_id id = {p->exe_dev, p->exe_ino, p->exe_mtime_ns, p->exe_size};
+        rc = enrich_submit_exec(s->enrich, ev, p->pid, event_get_str(ev, FLD_EXE),
+                                p->have_exe_id ? &id : NULL);
+        if (rc)
+            atomic_fetch_add(&s->submit_failed, 1);
+        else
+            atomic_fetch_add(&s->events, 1);
+        return rc;
     }
     return submit(s, ev, rc);
 }
@@ -402,7 +502,7 @@ void pe_proc_from_procfs(struct pe_proc *p, const struct procfs_proc *pp,
 void psensor_existing(void *ctx, const struct proc_snapshot *snap)
 {
     struct psensor *s = ctx;
-    if (s->self_pid && snap->pid == s->self_pid)
+    if ((s->self_pid && snap->pid == s->self_pid) || !host_pid_in_scope(s->host, snap->pid))
         return;
     struct pe_proc p;
     int rc = procfs_read(snap->pid,

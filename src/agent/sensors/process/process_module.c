@@ -14,6 +14,8 @@
 #include "agent/host.h"
 #include "agent/module.h"
 #include "agent/sensors/process/process_event.h"
+#include "agent/sensors/hub/hub.h"
+#include "agent/sensors/process/process_actions.h"
 #include "agent/sensors/process/process_sensor.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -24,19 +26,22 @@ struct process_config {
     uint64_t args_max;
     bool exclude_self;
     bool realtime_reader;
+    bool actions;
 };
 
 static const struct config_option process_options[] = {
     {"mode", CFG_STR, "auto", offsetof(struct process_config, mode),
      "Sensor: `auto` (eBPF, else the proc connector, saying why), `ebpf` or `proc_connector`"},
     {"ringbuf_size", CFG_SIZE, "8M", offsetof(struct process_config, ringbuf_size),
-     "Kernel-to-agent buffer: the BPF ring buffer (rounded up to a power of two of at least "
-     "one page, at most 1G), or the proc connector's socket buffer"},
+     "proc_connector mode: the socket's receive buffer (eBPF sensors share ebpf.ringbuf_size)"},
     {"args_max", CFG_SIZE, "4096", offsetof(struct process_config, args_max),
      "Bytes of a command's arguments captured (64 to 32k); longer ones are cut and the event "
      "says args_truncated"},
     {"exclude_self", CFG_BOOL, "false", offsetof(struct process_config, exclude_self),
      "Do not report the agent's own process (its children are still reported)"},
+    {"actions", CFG_BOOL, "true", offsetof(struct process_config, actions),
+     "eBPF mode: also report credential changes (setuid family, capset), ptrace, prctl "
+     "PR_SET_NAME, memfd_create and signals sent to other processes"},
     {"realtime_reader", CFG_BOOL, "true", offsetof(struct process_config, realtime_reader),
      "proc_connector mode: read /proc from a SCHED_FIFO thread, so that short-lived commands "
      "are read before they exit"},
@@ -45,6 +50,7 @@ static const struct config_option process_options[] = {
 
 struct process_state {
     struct psensor sensor;
+    struct pact actions;
     struct pebpf *ebpf;
     struct pconn *pconn;
     char mode[48];
@@ -68,6 +74,7 @@ static void process_stop(void *state)
     pebpf_close(st->ebpf);
     pconn_close(st->pconn);
     psensor_fini(&st->sensor);
+    pact_fini(&st->actions);
     free(st);
 }
 
@@ -103,11 +110,12 @@ static int process_start(const struct agent_module_ctx *ctx, const void *config,
         rc = vg_error_set(err, rc, "process: out of memory");
         goto cleanup;
     }
+    st->sensor.enrich = ctx->enrich;
 
     if (want_ebpf) {
-        struct pebpf_options o = {.ringbuf_size = rb, .args_max = (uint32_t)args_max,
+        struct pebpf_options o = {.args_max = (uint32_t)args_max,
                                   .self_pid = st->sensor.self_pid};
-        rc = pebpf_open(&o, &st->sensor, &st->ebpf, &why);
+        rc = pebpf_open(&o, &st->sensor, ctx->bpf, &st->ebpf, &why);
         if (rc && !want_pconn) {
             vg_error_set(err, rc, "process: %s", vg_error_str(&why, rc));
             goto cleanup;
@@ -127,8 +135,7 @@ static int process_start(const struct agent_module_ctx *ctx, const void *config,
     }
     str_copy(st->mode, st->ebpf ? "ebpf" : "proc_connector", sizeof(st->mode));
     if (st->ebpf)
-        log_info("process: eBPF sensor running (ring buffer %llu KiB, args_max %llu)",
-                 (unsigned long long)(rb >> 10), (unsigned long long)args_max);
+        log_info("process: eBPF sensor running (args_max %llu)", (unsigned long long)args_max);
     else
         log_info("process: proc connector sensor running (%s)",
                  want_ebpf ? "eBPF unavailable" : "mode proc_connector");
@@ -137,8 +144,20 @@ static int process_start(const struct agent_module_ctx *ctx, const void *config,
     if (n < 0)
         log_warn("process: cannot scan /proc for running processes: %s", strerror(-n));
 
-    rc = st->ebpf ? pebpf_start(st->ebpf, &why) : pconn_start(st->pconn, &why);
-    if (rc) {
+    if (st->ebpf) {
+        /* credential changes, ptrace, prctl, memfd_create, kill: the syscall sensor */
+        if (cfg->actions) {
+            pact_init(&st->actions, ctx);
+            rc = bpfhub_route(ctx->bpf, "process", SX_SETID, SX_CONNECT - 1, pact_on_record,
+                              NULL, &st->actions, -1, -1);
+            if (!rc)
+                rc = bpfhub_want(ctx->bpf, SXF_PROCESS, NULL, pact_on_fail, &st->actions);
+            if (rc)
+                log_warn("process: credential changes and actions on other processes are not "
+                         "watched: %s", strerror(-rc));
+            rc = 0;
+        }
+    } else if ((rc = pconn_start(st->pconn, &why))) {
         vg_error_set(err, rc, "process: %s", vg_error_str(&why, rc));
         goto cleanup;
     }
@@ -160,7 +179,9 @@ static void process_status(void *state, struct module_status *out)
     str_copy(out->mode, st->mode, sizeof(out->mode));
     out->events = atomic_load(&st->sensor.events);
     out->lost = atomic_load(&st->sensor.lost) + pebpf_lost(st->ebpf) +
-                pebpf_malformed(st->ebpf);
+                pebpf_malformed(st->ebpf) + atomic_load(&st->actions.malformed);
+    if (st->ebpf && st->actions.hub)
+        out->lost += bpfhub_lost(st->actions.hub, SX_SETID, SX_CONNECT - 1);
 }
 
 const struct agent_module process_module = {

@@ -24,6 +24,7 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 
+#include "agent/host.h"
 #include "agent/sensors/process/process_sensor.h"
 #include "agent/sensors/process/procfs.h"
 #include "common/log.h"
@@ -79,6 +80,8 @@ static void pc_fork(struct pconn *c, const struct proc_event *ev)
     const struct fork_proc_event *f = &ev->event_data.fork;
     if (f->child_pid != f->child_tgid || f->child_tgid <= 0)
         return; /* a thread */
+    if (!host_pid_in_scope(c->s->host, f->child_tgid))
+        return;
     struct pe_proc p;
     if (procfs_read(f->child_tgid, PROCFS_STAT, 0, c->pp) == 0) {
         pe_proc_from_procfs(&p, c->pp, c->s->host);
@@ -94,7 +97,8 @@ static void pc_fork(struct pconn *c, const struct proc_event *ev)
 static void pc_exec(struct pconn *c, const struct proc_event *ev)
 {
     int32_t pid = ev->event_data.exec.process_tgid;
-    if (pid <= 0 || (c->s->self_pid && pid == c->s->self_pid))
+    if (pid <= 0 || (c->s->self_pid && pid == c->s->self_pid) ||
+        !host_pid_in_scope(c->s->host, pid))
         return;
     struct pe_proc p;
     procfs_read(pid, PROCFS_ALL, c->s->args_max, c->pp); /* as much as is still there */
@@ -116,6 +120,9 @@ static void pc_exit(struct pconn *c, const struct proc_event *ev)
     if (x->process_pid != x->process_tgid || x->process_tgid <= 0)
         return; /* a thread (the group leader's exit stands for the process) */
     if (c->s->self_pid && x->process_tgid == c->s->self_pid)
+        return;
+    /* out of the scope: never seen, so not in the table */
+    if (c->s->host->scope_netns && !proctable_get(c->s->procs, x->process_tgid, &c->s->snap))
         return;
     struct pe_proc p;
     memset(&p, 0, sizeof(p));

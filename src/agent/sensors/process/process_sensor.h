@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "agent/proctable.h"
+#include "agent/sensors/process/process_event.h"
 #include "common/buf.h"
 #include "common/error.h"
 
@@ -53,6 +54,11 @@ struct pe_proc {
     bool args_truncated;
     bool have_exit;
     int32_t exit_status;         /* wait(2) status */
+    bool have_stdio;             /* what fds 0 and 1 were at exec (eBPF) */
+    struct pe_stdio stdio[2];
+    bool have_exe_id;            /* the executable file's identity (eBPF) */
+    uint64_t exe_ino, exe_dev, exe_mtime_ns, exe_size;
+    const char *ld_preload;      /* LD_PRELOAD at exec, NUL-terminated; NULL when unset */
 };
 
 /* State shared by the sensor's threads: where events go and what was counted. The scratch
@@ -64,6 +70,7 @@ struct psensor {
     struct pipeline *pipeline;
     size_t args_max;
     int32_t self_pid;   /* the agent's pid when exclude_self, else 0 */
+    struct enrich *enrich; /* names, ancestry, hashes (NULL: none) */
     _Atomic uint64_t events;        /* events handed to the pipeline */
     _Atomic uint64_t submit_failed; /* refused by the pipeline (queue full), counted there too */
     _Atomic uint64_t lost;          /* lost by the proc connector: kernel messages missing
@@ -102,32 +109,36 @@ void psensor_existing(void *ctx, const struct proc_snapshot *snap);
 struct pe_decoder {
     struct buf exe, cwd, cgroup;
     char tty[64];
+    char preload[PE_PRELOAD_MAX + 1];
 };
 /* Validate one record of size bytes and decode it into p. Returns its type (PE_FORK, PE_EXEC,
  * PE_EXIT) or -EINVAL when the record is malformed (a size or length out of bounds). */
 int pe_decode(const struct host_info *host, const void *data, size_t size,
               struct pe_decoder *d, struct pe_proc *p);
 void pe_decoder_free(struct pe_decoder *d);
+/* The process context of a record's header (already checked: pid > 0, pids <= INT32_MAX) into
+ * p, zeroed first: pids, times, start ticks, credentials, audit ids, comm, cgroup id. */
+struct pe_header;
+void pe_decode_header(const struct host_info *host, const struct pe_header *h, struct pe_proc *p);
 
 /* The eBPF sensor (process_ebpf.c). */
 struct pebpf;
+struct bpfhub;
 struct pebpf_options {
-    uint64_t ringbuf_size; /* a power of two multiple of the page size */
     uint32_t args_max;     /* <= PE_ARGS_CAP */
     int32_t self_pid;      /* not reported (0: none) */
 };
-/* Open, configure, load and attach the BPF program and set up the ring buffer. Returns 0 or a
- * negative errno with err saying which step failed and why. */
-int pebpf_open(const struct pebpf_options *opt, struct psensor *s, struct pebpf **out,
-               struct vg_error *err);
-/* Start the ring-buffer thread (records written since pebpf_open are delivered first).
- * 0 or -errno with err filled. */
-int pebpf_start(struct pebpf *b, struct vg_error *err);
+/* Open, configure, load and attach the BPF program writing into the hub's ring buffer, and
+ * route its records here (the hub's reader delivers them once bpfhub_start ran, records written
+ * since pebpf_open first). Returns 0 or a negative errno with err saying which step failed and
+ * why. */
+int pebpf_open(const struct pebpf_options *opt, struct psensor *s, struct bpfhub *hub,
+               struct pebpf **out, struct vg_error *err);
 /* Ring-buffer records lost (reserve/output failures) since load, all types. */
 uint64_t pebpf_lost(struct pebpf *b);
 /* Records the thread decoded but found malformed (never expected; counted, not hidden). */
 uint64_t pebpf_malformed(struct pebpf *b);
-/* Stop the thread (it drains what is in the ring buffer first), detach and free. NULL-safe. */
+/* Detach and free (after bpfhub_stop). NULL-safe. */
 void pebpf_close(struct pebpf *b);
 
 /* The proc-connector sensor (process_procconn.c). */

@@ -120,6 +120,11 @@ static int json_string(struct buf *out, const unsigned char *s, size_t len)
     return rc ? -ENOMEM : 0;
 }
 
+int ptext_json_string(struct buf *out, const char *s, size_t len)
+{
+    return json_string(out, (const unsigned char *)s, len);
+}
+
 int ptext_args_json(struct buf *out, const char *args, size_t len, size_t *count)
 {
     const unsigned char *p = (const unsigned char *)args;

@@ -25,6 +25,10 @@ int ptext_utf8(struct buf *out, const char *s, size_t len);
  * 0 or -ENOMEM. */
 int ptext_args_json(struct buf *out, const char *args, size_t len, size_t *count);
 
+/* Append s (len bytes, any bytes) to out as a JSON string literal with its quotes (invalid
+ * UTF-8 as \ufffd, control characters escaped). 0 or -ENOMEM. */
+int ptext_json_string(struct buf *out, const char *s, size_t len);
+
 /* Append argv joined by single spaces (valid UTF-8, see ptext_utf8). 0 or -ENOMEM. */
 int ptext_args_line(struct buf *out, const char *args, size_t len);
 
