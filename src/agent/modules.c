@@ -4,6 +4,7 @@
 
 extern const struct agent_module detect_module;
 extern const struct agent_module process_module;
+extern const struct agent_module inventory_module;
 extern const struct agent_module network_module;
 extern const struct agent_module file_module;
 extern const struct agent_module kernel_module;
@@ -14,6 +15,7 @@ extern const struct agent_module baseline_module;
 const struct agent_module *const agent_modules[] = {
     &detect_module,
     &process_module,
+    &inventory_module,
     &network_module,
     &file_module,
     &kernel_module,

@@ -13,6 +13,7 @@ int cmd_sweep(struct cli *c, int argc, char **argv);
 int cmd_retrohunt(struct cli *c, int argc, char **argv);
 int cmd_incidents(struct cli *c, int argc, char **argv);
 int cmd_schema(struct cli *c, int argc, char **argv);
+int cmd_inventory(struct cli *c, int argc, char **argv);
 int cmd_logs(struct cli *c, int argc, char **argv);
 int cmd_baseline(struct cli *c, int argc, char **argv);
 int cmd_rules(struct cli *c, int argc, char **argv);
@@ -30,6 +31,7 @@ const struct cli_command cli_commands[] = {
     {"retrohunt", cmd_retrohunt, "run Sigma or native rules over stored history (no SQL)"},
     {"live", cmd_live, "run a SQL query on agents now (their processes, files, ...)"},
     {"schema", cmd_schema, "print the event schema (Markdown)"},
+    {"inventory", cmd_inventory, "inventory rescan [COLLECTOR...]: run inventory collectors on agents now"},
     {"logs", cmd_logs, "logs search TEXT [--host H] [--file F] [--since 1h]: search log records"},
     {"baseline", cmd_baseline, "baseline scores per host and policy; --failed: failed checks"},
     {"rules", cmd_rules, "rules check PATH...: load rule files or folders, report what cannot be used"},

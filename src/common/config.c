@@ -236,8 +236,11 @@ struct yaml_walk {
     int depth;
 };
 
-static int yaml_walk(yaml_parser_t *parser, const char *name, config_visit_fn visit, void *ctx,
-                     struct vg_error *err)
+/* lenient: another program's file (an application's configuration), not ours: keys may hold
+ * dots, lists of mappings are walked (their keys named without the list), aliases and a bare
+ * top-level scalar are skipped instead of refused. */
+static int yaml_walk(yaml_parser_t *parser, const char *name, bool lenient, config_visit_fn visit,
+                     void *ctx, struct vg_error *err)
 {
     struct yaml_walk w;
     memset(&w, 0, sizeof(w));
@@ -258,7 +261,8 @@ static int yaml_walk(yaml_parser_t *parser, const char *name, config_visit_fn vi
             break;
         case YAML_MAPPING_START_EVENT:
         case YAML_SEQUENCE_START_EVENT:
-            if (w.depth > 0 && w.in_seq[w.depth] && ev.type == YAML_MAPPING_START_EVENT) {
+            if (!lenient && w.depth > 0 && w.in_seq[w.depth] &&
+                ev.type == YAML_MAPPING_START_EVENT) {
                 rc = vg_error_set(err, -EINVAL, "%s:%u:%u: lists of mappings are not allowed here",
                                   name, line, col);
                 break;
@@ -283,13 +287,13 @@ static int yaml_walk(yaml_parser_t *parser, const char *name, config_visit_fn vi
         case YAML_SCALAR_EVENT: {
             const char *val = (const char *)ev.data.scalar.value;
             if (w.depth == 0) {
-                if (*val)
+                if (*val && !lenient)
                     rc = vg_error_set(err, -EINVAL, "%s:%u:%u: expected a mapping at the top",
                                       name, line, col);
                 break;
             }
             if (!w.in_seq[w.depth] && w.expect_key[w.depth]) {
-                if (!*val || strchr(val, '.')) {
+                if (!*val || (!lenient && strchr(val, '.'))) {
                     rc = vg_error_set(err, -EINVAL, "%s:%u:%u: bad key \"%s\"", name, line, col,
                                       val);
                     break;
@@ -323,8 +327,11 @@ static int yaml_walk(yaml_parser_t *parser, const char *name, config_visit_fn vi
             break;
         }
         case YAML_ALIAS_EVENT:
-            rc = vg_error_set(err, -EINVAL, "%s:%u:%u: YAML aliases are not supported", name, line,
-                              col);
+            if (!lenient)
+                rc = vg_error_set(err, -EINVAL, "%s:%u:%u: YAML aliases are not supported", name,
+                                  line, col);
+            else if (w.depth > 0 && !w.in_seq[w.depth])
+                w.expect_key[w.depth] = true; /* the aliased value is skipped */
             break;
         default:
             break;
@@ -336,16 +343,28 @@ static int yaml_walk(yaml_parser_t *parser, const char *name, config_visit_fn vi
     return rc;
 }
 
-int config_parse_yaml_string(const char *text, size_t len, const char *name, config_visit_fn visit,
-                             void *ctx, struct vg_error *err)
+static int parse_yaml_string(const char *text, size_t len, const char *name, bool lenient,
+                             config_visit_fn visit, void *ctx, struct vg_error *err)
 {
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
         return vg_error_set(err, -ENOMEM, "%s: cannot initialise the YAML parser", name);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    int rc = yaml_walk(&parser, name, visit, ctx, err);
+    int rc = yaml_walk(&parser, name, lenient, visit, ctx, err);
     yaml_parser_delete(&parser);
     return rc;
+}
+
+int config_parse_yaml_string(const char *text, size_t len, const char *name, config_visit_fn visit,
+                             void *ctx, struct vg_error *err)
+{
+    return parse_yaml_string(text, len, name, false, visit, ctx, err);
+}
+
+int config_parse_yaml_foreign(const char *text, size_t len, const char *name,
+                              config_visit_fn visit, void *ctx, struct vg_error *err)
+{
+    return parse_yaml_string(text, len, name, true, visit, ctx, err);
 }
 
 int config_parse_yaml_file(const char *path, config_visit_fn visit, void *ctx,

@@ -55,6 +55,11 @@ int config_parse_yaml_file(const char *path, config_visit_fn visit, void *ctx,
                            struct vg_error *err);
 int config_parse_yaml_string(const char *text, size_t len, const char *name, config_visit_fn visit,
                              void *ctx, struct vg_error *err);
+/* The same walk over another program's YAML (Elasticsearch's, MongoDB's configuration): keys may
+ * hold dots ("network.host: x" and "network: {host: x}" give the same name), lists of mappings
+ * are walked, aliases are skipped; only a syntax error stops it. */
+int config_parse_yaml_foreign(const char *text, size_t len, const char *name,
+                              config_visit_fn visit, void *ctx, struct vg_error *err);
 
 /* Load a YAML file straight into one option table (unknown names are errors). */
 int config_load_file(const char *path, const struct config_option *opts, void *target,

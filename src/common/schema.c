@@ -128,6 +128,8 @@ static const enum field_id agent_columns[] = {
 };
 static const char *const agent_indexes[] = {"agent_id, time", NULL};
 
+#include "common/schema_inventory.inc"
+
 static const enum field_id baseline_check_columns[] = {
     FLD_RUN_ID, FLD_POLICY_ID, FLD_POLICY_NAME, FLD_CHECK_ID, FLD_CHECK_TITLE, FLD_CHECK_RESULT,
     FLD_PREVIOUS_RESULT, FLD_REASON, FLD_EVIDENCE, FLD_CHECK_DESCRIPTION, FLD_RATIONALE,
@@ -220,6 +222,7 @@ static const struct table_def tables[] = {
      "status of each agent is also kept in the `agents` table.",
      "`start`, `status`, `stop`, `sensor_loss` (a sensor lost or cut events since its previous "
      "report: sensor, event_type, lost, truncated)", agent_columns, agent_indexes},
+    INVENTORY_TABLES
     {TBL_BASELINE_CHECKS, "baseline_checks",
      "Result of every baseline check in every run on every host (the history): passed, failed "
      "or not applicable, with the evidence that decided it, the reason when it could not be "

@@ -35,6 +35,9 @@ struct store {
  * when the store opens;
  * NULL-terminated (store_schema.c). */
 extern const char *const store_area_ddl[];
+/* Areas whose tables are derived from the schema append their DDL to out (0 or -ENOMEM), run
+ * right after store_area_ddl; NULL-terminated (store_schema.c). */
+extern int (*const store_area_ddl_gen[])(struct buf *out);
 
 /* The writer connection, locked: every write goes between these two calls. */
 static inline sqlite3 *store_writer(struct store *st)

@@ -1,11 +1,13 @@
 /* store_schema.c - the list of each server area's own tables (beyond the state tables of
  * store_sqlite.c and the event tables generated from the schema). Adding an area's tables:
- * define its DDL string in its store_<area>.c and add one line here. */
+ * define its DDL string (or a function generating it) in its store_<area>.c and add one line
+ * here. */
 #include <stddef.h>
 
 #include "server/store/store_internal.h"
 
 extern const char store_tasks_ddl[];
+extern int store_inventory_ddl(struct buf *out);
 extern const char store_logs_ddl[];
 extern const char store_baseline_ddl[];
 extern const char store_hunts_ddl[];
@@ -19,5 +21,10 @@ const char *const store_area_ddl[] = {
     store_hunts_ddl,
     store_alerts_ddl,
     store_incidents_ddl,
+    NULL,
+};
+
+int (*const store_area_ddl_gen[])(struct buf *out) = {
+    store_inventory_ddl,
     NULL,
 };

@@ -177,6 +177,8 @@ int store_open(const char *path, struct store **out, struct vg_error *err)
     /* after the event tables: an area may put indexes, triggers or search tables on them */
     for (size_t i = 0; store_area_ddl[i]; i++)
         buf_append_str(&ddl, store_area_ddl[i]);
+    for (size_t i = 0; store_area_ddl_gen[i] && !rc; i++)
+        rc = store_area_ddl_gen[i](&ddl);
     buf_append_str(&ddl, "COMMIT;");
     buf_terminate(&ddl);
     if (!rc)
