@@ -12,14 +12,10 @@ for tool in nginx apache2 redis-server memcached javac jar java; do
 done
 PIDS=()
 apps_cleanup() {
-    local rc=$?
-    set +e
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    (exit $rc)
-    cleanup
 }
-trap apps_cleanup EXIT
+at_exit apps_cleanup
 
 NGX_PORT=$(free_port)
 AP_PORT=$(free_port)

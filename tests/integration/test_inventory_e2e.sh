@@ -19,9 +19,7 @@ INTERVAL=3 # seconds, the scan interval of the collectors this test changes
 # qv SQL: the single value of a one-row one-column result, as JSON has it (text unquoted)
 qv() { q "$1" | python3 -c 'import json,sys; r=json.loads(sys.stdin.readline()); print(list(r.values())[0])'; }
 
-inv_cleanup() {
-    local rc=$?
-    set +e # undo everything, whatever fails
+inv_cleanup() { # undo everything, whatever fails
     [ -n "$LISTENER_PID" ] && kill "$LISTENER_PID" 2>/dev/null
     [ -n "$SLEEP_PID" ] && kill "$SLEEP_PID" 2>/dev/null
     crontab -r -u "$USER_NAME" 2>/dev/null
@@ -35,10 +33,8 @@ inv_cleanup() {
     if [ -n "${PKG_INSTALLED:-}" ] && dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q installed; then
         apt-get purge -y -qq -o DPkg::Lock::Timeout=300 "$PKG" >/dev/null 2>&1
     fi
-    (exit $rc)
-    cleanup
 }
-trap inv_cleanup EXIT
+at_exit inv_cleanup
 
 server_init
 server_start
