@@ -50,7 +50,8 @@ struct agent_task_handler {
 /* A table the module answers in live queries (src/agent/live/): the agent's current state,
  * read when a query asks for it. `schema` declares the columns as SQL ("pid INTEGER, exe TEXT");
  * when `key` names a column, the table needs `key = 'value'` in the query and scan() receives
- * that value (a table of a path, for example); otherwise arg is NULL. scan() adds rows with the
+ * that value (a table of a path, for example); otherwise arg is NULL. scan() also receives its
+ * own table (one function may answer several tables). scan() adds rows with the
  * live_row_* functions of src/agent/live/live.h. */
 struct live_rows;
 struct live_table {
@@ -58,7 +59,8 @@ struct live_table {
     const char *schema;
     const char *key;
     const char *description;
-    int (*scan)(void *state, const char *arg, struct live_rows *rows, struct vg_error *err);
+    int (*scan)(void *state, const struct live_table *table, const char *arg,
+                struct live_rows *rows, struct vg_error *err);
 };
 
 struct agent_module {

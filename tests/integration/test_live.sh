@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_live.sh - live queries: agents answer from their current state within seconds (processes
-# now, a file's SHA-256 now), the answers are stored with the task, writes and a missing key are
+# now, a file's SHA-256 now, the inventory tables as their collectors read them now), the answers are stored with the task, writes and a missing key are
 # refused with a reason, and an offline agent is reported as such while the others answer.
 source "$(dirname "$0")/lib.sh"
 
@@ -34,6 +34,32 @@ f="$T/payload.bin"; head -c 100000 /dev/urandom > "$f"
 want=$(sha256sum "$f" | cut -d' ' -f1)
 out=$(LIVE --csv "select sha256, size from file where path = '$f'")
 [ "$(echo "$out" | grep -c "$want,100000")" = 2 ] || fail "file hash: $out"
+
+# the inventory now: every host_* table answers with the server's columns; the packages are
+# those dpkg lists, a port opened a moment ago is listening with its process
+tables=$(LIVE --agent "$A1" --csv "select name from live_tables where name like 'host_%'" | tail -n +2 | cut -d, -f3)
+[ "$(echo "$tables" | wc -l)" -ge 26 ] || fail "inventory live tables: $tables"
+for t in $tables; do
+    [ "$t" = host_suid_files ] && continue # a walk of every file system: once below
+    cols=$("$CLI_BIN" --credentials "$CRED" query --csv "select * from $t limit 0" | head -1 | tr -d '\r' | tr ',' ' ')
+    [ -n "$cols" ] || fail "no columns for $t on the server"
+    out=$(LIVE --agent "$A1" --json "select * from $t limit 1") || fail "live $t: $out"
+    for c in $cols; do
+        case $c in agent_id|hostname|scan_id|first_seen|updated_at|seq) continue ;; esac
+        [ -z "$out" ] || [[ "$out" == *"\"$c\":"* ]] || fail "live $t lacks column $c: $out"
+    done
+done
+n=$(LIVE --agent "$A1" --csv "select count(*) from host_packages where package_manager = 'dpkg'" | sed -n 2p | cut -d, -f3 | tr -d '\r')
+expect_eq "packages now, as dpkg-query -W lists them" "$(dpkg-query -W | wc -l)" "$n"
+port=$(free_port)
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(60)' "$port" &
+LPID=$!
+at_exit "kill $LPID"
+wait_for 10 "the listener" bash -c "ss -ltnH 'sport = :$port' | grep -q ."
+out=$(LIVE --agent "$A1" --json "select pid, exe from host_listening_ports where src_port = $port")
+expect_eq "listener pid" "$LPID" "$(json_field "$out" pid)"
+out=$(LIVE --agent "$A1" --json "select count(*) as n from host_suid_files where path = '/usr/bin/passwd'")
+expect_eq "suid now" 1 "$(json_field "$out" n)"
 
 # refusals carry the reason
 out=$(LIVE "select * from file" 2>&1) && fail "file without a path accepted"

@@ -366,8 +366,10 @@ static int task_yara_scan(void *state, json_t *payload, json_t **result, struct 
 
 /* Live table `yara`: one row per rule matching the file (WHERE path = ...), or one row with no
  * rule when none does, or with the error. */
-static int live_yara(void *state, const char *path, struct live_rows *rows, struct vg_error *err)
+static int live_yara(void *state, const struct live_table *table, const char *path,
+                     struct live_rows *rows, struct vg_error *err)
 {
+    (void)table;
     struct detect_state *d = state;
     (void)err;
     json_t *matches = json_array();

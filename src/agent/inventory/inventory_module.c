@@ -19,6 +19,7 @@
 
 #include "agent/host.h"
 #include "agent/inventory/inventory.h"
+#include "agent/inventory/inventory_live.h"
 #include "agent/module.h"
 #include "agent/pipeline.h"
 #include "common/log.h"
@@ -29,6 +30,7 @@
 #define QUEUE_WAIT_MAX_MS 10000
 
 struct inventory_state {
+    struct inventory_live_ctx live; /* first: the live tables' scans receive the state */
     const struct inventory_config *cfg;
     struct pipeline *pipeline;
     struct inv_engine *engine;
@@ -167,9 +169,15 @@ static int inventory_start(const struct agent_module_ctx *ctx, const void *confi
         return vg_error_set(err, -ENOMEM, "inventory: out of memory");
     st->cfg = cfg;
     st->pipeline = ctx->pipeline;
+    st->live = (struct inventory_live_ctx){cfg, ctx->host, &st->stop};
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->cond, NULL);
-    int rc = inv_engine_new(cfg, ctx->host, ctx->state_dir, emit, st, &st->engine, err);
+    int rc = inventory_live_init();
+    if (rc) {
+        rc = vg_error_set(err, rc, "inventory: live tables: %s", strerror(-rc));
+        goto cleanup;
+    }
+    rc = inv_engine_new(cfg, ctx->host, ctx->state_dir, emit, st, &st->engine, err);
     if (rc)
         goto cleanup;
     inv_engine_set_cancel(st->engine, &st->stop);
@@ -302,4 +310,5 @@ const struct agent_module inventory_module = {
     .stop = inventory_stop,
     .status = inventory_status,
     .tasks = inventory_tasks,
+    .live_tables = inventory_live_tables,
 };

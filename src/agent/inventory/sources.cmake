@@ -1,6 +1,7 @@
 # The asset inventory: the module, its engine, the collectors and their parsers.
 list(APPEND VIGIL_AGENT_SOURCES
   inventory/inventory_module.c
+  inventory/inventory_live.c
   inventory/inventory_config.c
   inventory/inventory_engine.c
   inventory/inventory_scan.c

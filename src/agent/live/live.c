@@ -247,7 +247,7 @@ static int vt_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
         arg = (const char *)sqlite3_value_text(argv[0]);
     }
     struct vg_error err = {{0}};
-    int rc = t->scan(vt->src->state, arg, &c->rows, &err);
+    int rc = t->scan(vt->src->state, t, arg, &c->rows, &err);
     if (rc && rc != -E2BIG) {
         sqlite3_free(vt->base.zErrMsg);
         vt->base.zErrMsg = sqlite3_mprintf("table %s: %s", t->name, vg_error_str(&err, rc));

@@ -50,9 +50,10 @@ static void add_process(void *ctx, const struct proc_snapshot *p)
     live_col_int(r, (int64_t)p->start_time_ns);
 }
 
-static int scan_processes(void *state, const char *arg, struct live_rows *rows,
-                          struct vg_error *err)
+static int scan_processes(void *state, const struct live_table *table, const char *arg,
+                          struct live_rows *rows, struct vg_error *err)
 {
+    (void)table;
     struct agent *a = state;
     struct proc_rows pr = {rows, 0};
     (void)arg;
@@ -94,8 +95,10 @@ static void hash_file(const char *path, char out[65])
     close(fd);
 }
 
-static int scan_file(void *state, const char *path, struct live_rows *rows, struct vg_error *err)
+static int scan_file(void *state, const struct live_table *table, const char *path,
+                     struct live_rows *rows, struct vg_error *err)
 {
+    (void)table;
     (void)state;
     (void)err;
     struct stat st;
@@ -127,8 +130,10 @@ static int scan_file(void *state, const char *path, struct live_rows *rows, stru
     return 0;
 }
 
-static int scan_agent(void *state, const char *arg, struct live_rows *rows, struct vg_error *err)
+static int scan_agent(void *state, const struct live_table *table, const char *arg,
+                      struct live_rows *rows, struct vg_error *err)
 {
+    (void)table;
     struct agent *a = state;
     (void)arg;
     (void)err;
@@ -160,9 +165,10 @@ static int scan_agent(void *state, const char *arg, struct live_rows *rows, stru
     return 0;
 }
 
-static int scan_tables(void *state, const char *arg, struct live_rows *rows,
-                       struct vg_error *err)
+static int scan_tables(void *state, const struct live_table *table, const char *arg,
+                       struct live_rows *rows, struct vg_error *err)
 {
+    (void)table;
     (void)arg;
     (void)err;
     json_t *all = live_tables_json(state);
