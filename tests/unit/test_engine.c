@@ -313,6 +313,72 @@ static void test_project_rules(void)
     engine_free(e);
 }
 
+/* The inventory change rules (rules/native/inventory.yml) on changes the collectors report. */
+static int inventory_alerts(struct engine *e, enum table_id t, const char *action,
+                            const char *f1, enum field_id id1, const char *v1, enum field_id id2,
+                            int64_t v2, char *rule, size_t rulelen)
+{
+    struct got g = {0};
+    struct event *ev = event_new(t, action);
+    if (f1)
+        event_add_str(ev, id1, v1);
+    if (id2 != FLD_NONE)
+        event_add_int(ev, id2, v2);
+    event_add_str(ev, FLD_ROW_KEY, "k");
+    engine_match(e, ev, 1, on_alert, &g);
+    event_free(ev);
+    snprintf(rule, rulelen, "%s", g.rule);
+    return g.n;
+}
+
+static void test_inventory_rules(void)
+{
+    struct got g = {0};
+    struct engine_options opt = {.report = on_report, .report_ctx = &g};
+    struct engine *e = NULL;
+    struct vg_error err = {{0}};
+    char rule[128];
+    CHECK_EQ_INT(engine_new(&opt, &e, &err), 0);
+    CHECK_EQ_INT(engine_load_path(e, VIGIL_SOURCE_DIR "/rules/native/inventory.yml", &err), 7);
+    CHECK_EQ_INT(engine_compile(e, &err), 0);
+    CHECK_EQ_INT(g.reports, 0);
+    /* a second uid 0 alerts; root itself, and the first scan's snapshot, do not */
+    CHECK_EQ_INT(inventory_alerts(e, TBL_USER_CHANGES, "added", "u", FLD_USER, "toor", FLD_UID, 0,
+                                  rule, sizeof(rule)), 1);
+    CHECK_EQ_STR(rule, "vigil.inventory_uid0_account");
+    CHECK_EQ_INT(inventory_alerts(e, TBL_USER_CHANGES, "added", "u", FLD_USER, "bob", FLD_UID,
+                                  1001, rule, sizeof(rule)), 0);
+    CHECK_EQ_INT(inventory_alerts(e, TBL_USER_CHANGES, "snapshot", "u", FLD_USER, "toor", FLD_UID,
+                                  0, rule, sizeof(rule)), 0);
+    /* set-id files: in /tmp yes, in /usr/bin (a package's) no */
+    CHECK_EQ_INT(inventory_alerts(e, TBL_SUID_FILE_CHANGES, "added", "p", FLD_PATH, "/tmp/.x/sh",
+                                  FLD_NONE, 0, rule, sizeof(rule)), 1);
+    CHECK_EQ_STR(rule, "vigil.inventory_suid_file_added");
+    CHECK_EQ_INT(inventory_alerts(e, TBL_SUID_FILE_CHANGES, "added", "p", FLD_PATH,
+                                  "/usr/bin/passwd", FLD_NONE, 0, rule, sizeof(rule)), 0);
+    /* listening ports: beyond loopback only */
+    CHECK_EQ_INT(inventory_alerts(e, TBL_LISTENING_PORT_CHANGES, "added", "s", FLD_SRC_IP,
+                                  "0.0.0.0", FLD_SRC_PORT, 4444, rule, sizeof(rule)), 1);
+    CHECK_EQ_INT(inventory_alerts(e, TBL_LISTENING_PORT_CHANGES, "added", "s", FLD_SRC_IP,
+                                  "127.0.0.1", FLD_SRC_PORT, 4444, rule, sizeof(rule)), 0);
+    /* a key added */
+    CHECK_EQ_INT(inventory_alerts(e, TBL_SSH_KEY_CHANGES, "added", "f", FLD_FINGERPRINT,
+                                  "SHA256:abc", FLD_NONE, 0, rule, sizeof(rule)), 1);
+    CHECK_EQ_STR(rule, "vigil.inventory_ssh_key_added");
+    /* sudoers: NOPASSWD ALL */
+    struct event *ev = event_new(TBL_SUDOERS_CHANGES, "added");
+    event_add_str(ev, FLD_RULE_TYPE, "spec");
+    event_add_str(ev, FLD_PRINCIPAL, "mallory");
+    event_add_str(ev, FLD_COMMAND, "ALL");
+    event_add_int(ev, FLD_NOPASSWD, 1);
+    memset(&g, 0, sizeof(g));
+    engine_match(e, ev, 1, on_alert, &g);
+    CHECK_EQ_INT(g.n, 1);
+    CHECK_EQ_STR(g.rule, "vigil.inventory_sudoers_nopasswd_all");
+    event_free(ev);
+    engine_free(e);
+}
+
 static void test_ioc(void)
 {
     struct got g = {0};
@@ -431,6 +497,6 @@ static void test_yara(void)
     CHECK_EQ_INT(system(cmd), 0);
 }
 
-TEST_MAIN(TEST(test_modifiers), TEST(test_cidr), TEST(test_conditions), TEST(test_native),
+TEST_MAIN(TEST(test_modifiers), TEST(test_cidr), TEST(test_conditions), TEST(test_native), TEST(test_inventory_rules),
           TEST(test_sigma_dev), TEST(test_project_rules), TEST(test_ioc),
           TEST(test_yara))
