@@ -4,22 +4,22 @@
 
 extern const struct agent_module detect_module;
 extern const struct agent_module process_module;
-extern const struct agent_module inventory_module;
 extern const struct agent_module network_module;
 extern const struct agent_module file_module;
 extern const struct agent_module kernel_module;
 extern const struct agent_module logs_module;
 extern const struct agent_module baseline_module;
+extern const struct agent_module inventory_module;
 
 /* detect first: it registers its pipeline processor before the sensors' first events */
 const struct agent_module *const agent_modules[] = {
     &detect_module,
     &process_module,
-    &inventory_module,
     &network_module,
     &file_module,
     &kernel_module,
     &logs_module,
     &baseline_module,
+    &inventory_module,
     NULL,
 };
