@@ -84,11 +84,11 @@ retro() {
 }
 r=$(retro "$SIGMA")
 set -- $r
-printf '%-44s %10s ms %10s\n' "retro-hunt: $2 SigmaHQ rules, 1 day" "$1" "$3"
+printf '%-44s %10s ms %10s\n' "retro-hunt: $3 SigmaHQ rules, 1 day (matches)" "$1" "$2"
 printf '%-44s %12s %10s\n' "  events read by it" "$4" ""
 r=$(retro --shipped)
 set -- $r
-printf '%-44s %10s ms %10s\n' "retro-hunt: $2 shipped rules, 1 day" "$1" "$3"
+printf '%-44s %10s ms %10s\n' "retro-hunt: $3 shipped rules, 1 day (matches)" "$1" "$2"
 # an alert raised by a retro-hunt, and the provenance graph from it
 "$CLI" --credentials "$CRED" retrohunt "$SIGMA/linux/file_event/file_event_lnx_susp_cron_file_created.yml" \
     --since 1d --raise >/dev/null 2>&1

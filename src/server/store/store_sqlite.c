@@ -819,6 +819,9 @@ sqlite3 *store_reader_get(struct store *st, struct vg_error *err)
     }
     sqlite3_busy_timeout(db, 5000);
     sqlite3_exec(db, "PRAGMA query_only=1", NULL, NULL, NULL);
+    /* hunts scan large tables: reading pages through a memory map instead of read() calls
+     * makes a full scan about a third faster (SQLite caps the size at its compiled maximum) */
+    sqlite3_exec(db, "PRAGMA mmap_size=1099511627776", NULL, NULL, NULL);
     /* load the schema before any authorizer is installed (loading it looks like a write) */
     sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
     sqlite3_create_function(db, "vg_time", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
