@@ -117,7 +117,7 @@ cleanup:
 
 /* The WHERE clause of a filter, binding ?1..?9 (see bind_filter). */
 static const char filter_sql[] =
-    " WHERE (?1 IS NULL OR f.agent_id = ?1 OR f.hostname = ?1)"
+    " WHERE (?1 IS NULL OR f.agent_id = ?1 OR f.hostname = ?1 OR f.hostname GLOB ?1)"
     " AND (?2 IS NULL OR f.kind = ?2)"
     " AND (?3 IS NULL OR f.severity_rank >= ?3)"
     " AND (CASE coalesce(?4, 'current') WHEN 'all' THEN 1"
