@@ -131,11 +131,24 @@ static bool login_shell(const char *shell)
     return true; /* an empty shell field means /bin/sh */
 }
 
-/* A usable password hash: not locked (! or *), not empty, of a known scheme. */
+/* Whether one hash of this setting could cost more than a run's budget allows (a bcrypt cost
+ * or a SHA-crypt round count far past any default): such an account is not tried, so a
+ * planted entry cannot stall the check. yescrypt's cost is bounded by time instead (see
+ * the loop). */
+static bool too_costly(const char *h)
+{
+    if (h[0] == '$' && h[1] == '2' && h[2] && h[3] == '$')
+        return atoi(h + 4) > 16;
+    if ((!strncmp(h, "$5$rounds=", 10) || !strncmp(h, "$6$rounds=", 10)))
+        return strtoull(h + 10, NULL, 10) > 1000000;
+    return false;
+}
+
+/* A usable password hash: not locked (! or *), not empty, of a known scheme, not too costly. */
 static bool crackable(const struct account *a)
 {
     return a->hash && *a->hash && a->hash[0] != '!' && a->hash[0] != '*' &&
-           password_scheme(a->hash) != NULL;
+           password_scheme(a->hash) != NULL && !too_costly(a->hash);
 }
 
 static uint64_t fingerprint(const char *s)
@@ -402,9 +415,10 @@ int risk_check_passwords(struct risk_run *run, struct risk_passwords *state,
             p->next++;
             if (!cand[0])
                 continue;
-            errno = 0;
+            uint64_t before = thread_cpu_ms();
             const char *out = crypt_rn(cand, a->hash, cd, sizeof(*cd));
-            if (!out || out[0] == '*') { /* a scheme libxcrypt does not know */
+            if (!out || out[0] == '*' || thread_cpu_ms() - before > 2000) {
+                /* a scheme libxcrypt does not know, or one hash costs seconds: not tried */
                 p->next = SIZE_MAX / 2;
                 continue;
             }

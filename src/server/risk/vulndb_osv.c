@@ -51,14 +51,15 @@ static const char *str_member(json_t *o, const char *name, size_t max)
     return s;
 }
 
-/* RFC 3339 time ("2024-01-02T03:04:05Z", fractions and offsets ignored) in ns; 0 if none. */
+/* RFC 3339 time ("2024-01-02T03:04:05Z", fractions and offsets ignored) in ns; 0 if none or
+ * outside 1970-2200 (ns since the epoch fit in 64 bits until 2262). */
 static int64_t parse_time(const char *s)
 {
     struct tm tm = {0};
     if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
                      &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
         return 0;
-    if (tm.tm_year < 1970 || tm.tm_year > 9999 || tm.tm_mon < 1 || tm.tm_mon > 12)
+    if (tm.tm_year < 1970 || tm.tm_year > 2200 || tm.tm_mon < 1 || tm.tm_mon > 12)
         return 0;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
