@@ -80,6 +80,19 @@ chmod 777 "$R/usr/local/bin"
 cp /bin/true "$R/usr/bin/vgt-owned" && chmod 4755 "$R/usr/bin/vgt-owned"
 cp /bin/true "$R/usr/local/bin/vgt-stray" && chmod 4755 "$R/usr/local/bin/vgt-stray"
 printf '/.\n/usr\n/usr/bin\n/usr/bin/vgt-owned\n' > "$R/var/lib/dpkg/info/vgt.list"
+# and one of an RPM package (an RPM database under the root, made with rpmbuild and rpm)
+RPM_OWNED=""
+if command -v rpmbuild >/dev/null && command -v rpm >/dev/null; then
+    mkdir -p "$T/rpm/SPECS" "$R/var/lib/rpm"
+    printf 'Name: vgt-suid\nVersion: 1.0\nRelease: 1\nSummary: s\nLicense: MIT\nBuildArch: noarch\n%%description\ns\n%%install\nmkdir -p %%{buildroot}/usr/local/bin\nprintf x > %%{buildroot}/usr/local/bin/vgt-rpm\n%%files\n%%attr(4755,root,root) /usr/local/bin/vgt-rpm\n' > "$T/rpm/SPECS/s.spec"
+    rpmbuild -bb --define "_topdir $T/rpm" "$T/rpm/SPECS/s.spec" > "$T/rpmbuild.log" 2>&1 || fail "rpmbuild"
+    rpm --dbpath "$R/var/lib/rpm" --initdb
+    rpm --dbpath "$R/var/lib/rpm" -i --justdb --nodeps "$T"/rpm/RPMS/noarch/*.rpm > /dev/null 2>&1 || fail "rpm -i --justdb"
+    cp /bin/true "$R/usr/local/bin/vgt-rpm" && chmod 4755 "$R/usr/local/bin/vgt-rpm"
+    RPM_OWNED=1
+else
+    log "rpm or rpmbuild missing: set-id files of RPM packages are not tested"
+fi
 chmod 755 "$R" "$R/etc" "$R/usr" "$R/usr/bin"
 
 RD_PORT=$(free_port)

@@ -1,7 +1,7 @@
 /* risk_config.c - risky configuration of the host: sshd (root login, password authentication,
  * empty passwords, weak ciphers, MACs and key exchanges), sudo rules granting ALL without a
  * password, world-writable directories and files in PATH and in system directories, set-id
- * files no package owns (dpkg's file lists), a kernel upgraded since boot but not running,
+ * files no package owns (dpkg's file lists, the RPM database), a kernel upgraded since boot but not running,
  * core dumps of set-id programs, and kernel settings that weaken the host.
  *
  * Files are read under risk.root (the inventory's parsers for sshd_config and sudoers); the
@@ -18,6 +18,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "agent/inventory/packages.h"
 #include "agent/inventory/parsers.h"
 #include "agent/risk/risk.h"
 #include "common/buf.h"
@@ -307,9 +308,79 @@ static bool owned_has(struct owned *o, const char *p)
     return bsearch(&key, o->v, o->n, sizeof(*o->v), cmp_str) != NULL;
 }
 
+/* Set-id files found by the walks, judged once they are all known. */
+struct suid_file {
+    char *path;
+    mode_t mode;
+    uid_t uid;
+};
+struct suids {
+    struct suid_file *v;
+    size_t n, cap;
+};
+
+static void suid_add(struct suids *s, const char *path, const struct stat *sb)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->v[i].path, path))
+            return; /* PATH lists it twice */
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct suid_file *v = realloc(s->v, cap * sizeof(*v));
+        if (!v)
+            return;
+        s->v = v, s->cap = cap;
+    }
+    if ((s->v[s->n].path = strdup(path))) {
+        s->v[s->n].mode = sb->st_mode;
+        s->v[s->n].uid = sb->st_uid;
+        s->n++;
+    }
+}
+
+/* Report the set-id files neither dpkg nor rpm lists (nothing when the host has neither
+ * database: ownership cannot be told). */
+static void suid_judge(struct risk_run *run, struct suids *s)
+{
+    struct owned owned = {0};
+    if (!s->n)
+        return;
+    bool *by_rpm = calloc(s->n, sizeof(*by_rpm));
+    const char **paths = calloc(s->n, sizeof(*paths));
+    if (!by_rpm || !paths)
+        goto cleanup;
+    owned_load(run, &owned);
+    for (size_t i = 0; i < s->n; i++)
+        paths[i] = s->v[i].path;
+    struct vg_error err = {{0}};
+    const char *root = run->cfg->root && *run->cfg->root ? run->cfg->root : "";
+    int rrc = pkg_rpm_owned(root, paths, s->n, by_rpm, &err);
+    if (!owned.have_db && rrc)
+        goto cleanup;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct suid_file *f = &s->v[i];
+        if ((owned.have_db && owned_has(&owned, f->path)) || by_rpm[i])
+            continue;
+        char msg[4400];
+        snprintf(msg, sizeof(msg), "%s is set-%s and belongs to no package", f->path,
+                 f->mode & S_ISUID ? "uid" : "gid");
+        risk_report(run, &(struct risk_finding){
+                             .kind = "unowned_suid", .subject = f->path,
+                             .severity = f->uid == 0 && (f->mode & S_ISUID) ? "high" : "medium",
+                             .path = f->path, .message = msg,
+                             .remediation = "Find out where it came from; remove the set-id "
+                                            "bit (chmod ug-s) or the file"});
+    }
+cleanup:
+    free(by_rpm);
+    free(paths);
+    free(owned.v);
+    buf_free(&owned.text);
+}
+
 struct walk {
     struct risk_run *run;
-    struct owned *owned;
+    struct suids *suids;
     size_t entries, reported;
     bool suid, writable; /* what this walk looks for */
     dev_t dev;
@@ -352,24 +423,8 @@ static void walk_dir(struct walk *w, const char *host, int depth)
         if (w->writable && (sb.st_mode & S_IWOTH) &&
             (S_ISREG(sb.st_mode) || (S_ISDIR(sb.st_mode) && !(sb.st_mode & S_ISVTX))))
             report_writable(w, child, &sb);
-        if (w->suid && S_ISREG(sb.st_mode) && (sb.st_mode & (S_ISUID | S_ISGID))) {
-            if (!w->owned->loaded)
-                owned_load(w->run, w->owned);
-            if (w->owned->have_db && !owned_has(w->owned, child)) {
-                char msg[4400];
-                snprintf(msg, sizeof(msg), "%s is set-%s and belongs to no package", child,
-                         sb.st_mode & S_ISUID ? "uid" : "gid");
-                risk_report(w->run, &(struct risk_finding){
-                                        .kind = "unowned_suid", .subject = child,
-                                        .severity = sb.st_uid == 0 && (sb.st_mode & S_ISUID)
-                                                        ? "high" : "medium",
-                                        .path = child, .message = msg,
-                                        .remediation = "Find out where it came from; remove "
-                                                       "the set-id bit (chmod ug-s) or the "
-                                                       "file"});
-                w->reported++;
-            }
-        }
+        if (w->suid && S_ISREG(sb.st_mode) && (sb.st_mode & (S_ISUID | S_ISGID)))
+            suid_add(w->suids, child, &sb);
         if (S_ISDIR(sb.st_mode) && depth > 0 && sb.st_dev == w->dev)
             walk_dir(w, child, depth - 1);
     }
@@ -433,28 +488,30 @@ static void path_dirs(struct risk_run *run, char dirs[][256], size_t *n, size_t 
 
 static void check_files(struct risk_run *run)
 {
-    struct owned owned = {0};
+    struct suids suids = {0};
     char dirs[32][256];
     size_t n;
     path_dirs(run, dirs, &n, 32);
     for (size_t i = 0; i < n; i++) {
         /* PATH: the directory and what is in it; set-id files there too */
-        struct walk w = {.run = run, .owned = &owned, .suid = true, .writable = true};
+        struct walk w = {.run = run, .suids = &suids, .suid = true, .writable = true};
         walk_tree(&w, dirs[i], 0);
     }
     static const char *const system_dirs[] = {"/etc", "/boot", "/usr/lib/systemd",
                                               "/lib/systemd", "/var/spool/cron"};
     for (size_t i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++) {
-        struct walk w = {.run = run, .owned = &owned, .writable = true};
+        struct walk w = {.run = run, .suids = &suids, .writable = true};
         walk_tree(&w, system_dirs[i], 6);
     }
     static const char *const suid_dirs[] = {"/usr/lib", "/usr/libexec", "/usr/local", "/opt"};
     for (size_t i = 0; i < sizeof(suid_dirs) / sizeof(suid_dirs[0]); i++) {
-        struct walk w = {.run = run, .owned = &owned, .suid = true};
+        struct walk w = {.run = run, .suids = &suids, .suid = true};
         walk_tree(&w, suid_dirs[i], 8);
     }
-    free(owned.v);
-    buf_free(&owned.text);
+    suid_judge(run, &suids);
+    for (size_t i = 0; i < suids.n; i++)
+        free(suids.v[i].path);
+    free(suids.v);
 }
 
 /* ---- kernel ---- */
