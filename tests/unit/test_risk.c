@@ -149,12 +149,14 @@ static void run(struct store *st, int64_t t, const char *const *subjects)
 {
     struct vg_error err = {{0}};
     sqlite3 *db = store_writer(st);
+    sqlite3_stmt *stmt = NULL;
     for (size_t i = 0; subjects[i]; i++) {
         struct finding f = {.agent_id = "a1", .hostname = "h1", .check = "passwords",
                             .kind = "weak_password", .subject = subjects[i],
                             .severity = "high", .cvss = -1, .time = t};
-        CHECK_EQ_INT(store_findings_report(db, &f, &err), 0);
+        CHECK_EQ_INT(store_findings_report(db, &stmt, &f, &err), 0);
     }
+    sqlite3_finalize(stmt);
     CHECK_EQ_INT(store_findings_sweep(db, "a1", "passwords", t, NULL, &err), 0);
     store_writer_done(st);
 }

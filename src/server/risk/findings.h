@@ -37,8 +37,10 @@ struct finding {
 
 /* Record that f holds at f->time, inside the caller's transaction on the writer connection:
  * a new finding is open; a known one gets the newer last_seen, severity and detail; a fixed one
- * seen again after it was fixed is open again. 0 or -errno with err. */
-int store_findings_report(sqlite3 *db, const struct finding *f, struct vg_error *err);
+ * seen again after it was fixed is open again. *stmt caches the prepared statement across
+ * calls (NULL the first time; the caller finalizes it). 0 or -errno with err. */
+int store_findings_report(sqlite3 *db, sqlite3_stmt **stmt, const struct finding *f,
+                          struct vg_error *err);
 
 /* Close a run of check on agent_id at time t (ns), inside the caller's transaction: every
  * finding of that check not reported at or after t is fixed (fixed_at = t). *fixed (may be NULL)

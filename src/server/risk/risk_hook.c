@@ -37,8 +37,8 @@ static char *finding_detail(const struct event *ev)
     return text;
 }
 
-static int apply(sqlite3 *db, const struct agent_record *agent, const struct event *ev,
-                 struct vg_error *err)
+static int apply(sqlite3 *db, sqlite3_stmt **stmt, const struct agent_record *agent,
+                 const struct event *ev, struct vg_error *err)
 {
     const char *check = event_get_str(ev, FLD_RISK_CHECK);
     if (!check || !*check)
@@ -66,7 +66,7 @@ static int apply(sqlite3 *db, const struct agent_record *agent, const struct eve
         .cvss = -1,
         .time = (int64_t)ev->time_ns,
     };
-    int rc = store_findings_report(db, &f, err);
+    int rc = store_findings_report(db, stmt, &f, err);
     free(detail);
     return rc;
 }
@@ -88,10 +88,12 @@ static int risk_after_batch(struct server *srv, const struct agent_record *agent
     int rc = 0;
     if (findings) {
         sqlite3 *db = store_writer(srv->store);
+        sqlite3_stmt *stmt = NULL;
         rc = store_exec(db, "BEGIN IMMEDIATE", err);
         for (size_t i = 0; i < n && !rc; i++)
             if (events[i]->table == TBL_RISK_FINDINGS || events[i]->table == TBL_RISK_SCANS)
-                rc = apply(db, agent, events[i], err);
+                rc = apply(db, &stmt, agent, events[i], err);
+        sqlite3_finalize(stmt);
         if (!rc)
             rc = store_exec(db, "COMMIT", err);
         if (rc)

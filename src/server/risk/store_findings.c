@@ -38,7 +38,8 @@ static void bind_str(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
-int store_findings_report(sqlite3 *db, const struct finding *f, struct vg_error *err)
+int store_findings_report(sqlite3 *db, sqlite3_stmt **stmt, const struct finding *f,
+                          struct vg_error *err)
 {
     static const char sql[] =
         "INSERT INTO findings (agent_id, hostname, check_name, kind, subject, severity,"
@@ -56,15 +57,16 @@ int store_findings_report(sqlite3 *db, const struct finding *f, struct vg_error 
         "   THEN NULL ELSE fixed_at END,"
         " last_seen = excluded.last_seen"
         " WHERE excluded.last_seen >= last_seen";
-    sqlite3_stmt *s = NULL;
     int rc = 0;
     if (!f->agent_id || !f->check || !f->kind || !f->subject)
         return vg_error_set(err, -EINVAL, "a finding needs an agent, a check, a kind and a "
                                           "subject");
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-        rc = store_db_error(err, db, "preparing a finding");
-        goto cleanup;
-    }
+    if (!*stmt && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) !=
+                      SQLITE_OK)
+        return store_db_error(err, db, "preparing a finding");
+    sqlite3_stmt *s = *stmt;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
     bind_str(s, 1, f->agent_id);
     bind_str(s, 2, f->hostname);
     bind_str(s, 3, f->check);
@@ -84,8 +86,7 @@ int store_findings_report(sqlite3 *db, const struct finding *f, struct vg_error 
     sqlite3_bind_int64(s, 14, f->time);
     if (sqlite3_step(s) != SQLITE_DONE)
         rc = store_db_error(err, db, "writing a finding");
-cleanup:
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
 

@@ -253,9 +253,10 @@ static void load_activity(sqlite3 *db, const char *agent_id, struct activity *a)
 }
 
 /* Report the (CVE, source package) of verdicts [from, to) when every record says affected. */
-static int report_group(sqlite3 *db, const char *agent_id, const char *hostname,
-                        struct verdict *v, size_t from, size_t to, const struct activity *act,
-                        int64_t t, int *found, struct vg_error *err)
+static int report_group(sqlite3 *db, sqlite3_stmt **stmt, const char *agent_id,
+                        const char *hostname, struct verdict *v, size_t from, size_t to,
+                        const struct activity *act, int64_t t, int *found,
+                        struct vg_error *err)
 {
     /* every (source, advisory) must have at least one affected binary */
     for (size_t i = from; i < to;) {
@@ -353,7 +354,7 @@ static int report_group(sqlite3 *db, const char *agent_id, const char *hostname,
         .cvss = cvss,
         .time = t,
     };
-    int rc = dtext ? store_findings_report(db, &f, err)
+    int rc = dtext ? store_findings_report(db, stmt, &f, err)
                    : vg_error_set(err, -ENOMEM, "out of memory");
     free(dtext);
     if (!rc)
@@ -386,13 +387,15 @@ static int match_host(sqlite3 *db, const char *agent_id, const char *hostname,
     load_activity(db, agent_id, &act);
     int64_t t = store_now_ns();
     int found = 0, fixed = 0;
+    sqlite3_stmt *stmt = NULL;
     for (size_t i = 0; i < vs.n && !rc;) {
         size_t j = i;
         while (j < vs.n && !strcmp(vs.v[j].cve, vs.v[i].cve) && !strcmp(vs.v[j].src, vs.v[i].src))
             j++;
-        rc = report_group(db, agent_id, hostname, vs.v, i, j, &act, t, &found, err);
+        rc = report_group(db, &stmt, agent_id, hostname, vs.v, i, j, &act, t, &found, err);
         i = j;
     }
+    sqlite3_finalize(stmt);
     if (!rc)
         rc = store_findings_sweep(db, agent_id, "vulns", t, &fixed, err);
     if (!rc && stats) {
