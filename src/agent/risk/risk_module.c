@@ -7,19 +7,17 @@
  * reported since that time no longer holds. A check that cannot run sends `failed` and its
  * findings stay as they were. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agent/host.h"
 #include "agent/module.h"
+#include "agent/periodic.h"
 #include "agent/pipeline.h"
 #include "agent/risk/risk.h"
 #include "common/log.h"
@@ -72,11 +70,8 @@ struct risk_state {
     struct pipeline *pipeline;
     char hostname[256];
     struct risk_passwords *pw;
-    pthread_t thread;
-    bool thread_started;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool stop, disabled, running, requested;
+    struct periodic worker;
+    bool disabled;
     _Atomic uint64_t events, runs;
 };
 
@@ -169,8 +164,10 @@ static void run_check(struct risk_state *st, const char *check)
                  (unsigned long long)((time_mono_ns() - t0) / 1000000u));
 }
 
-static void run_all(struct risk_state *st)
+static void run_all(void *ctx, bool on_demand)
 {
+    struct risk_state *st = ctx;
+    (void)on_demand;
     if (st->cfg->passwords)
         run_check(st, "passwords");
     if (st->cfg->services)
@@ -180,62 +177,13 @@ static void run_all(struct risk_state *st)
     atomic_fetch_add(&st->runs, 1);
 }
 
-static uint64_t jitter(uint64_t max_ms)
-{
-    uint64_t r = 0;
-    if (max_ms == 0 || random_bytes(&r, sizeof(r)))
-        return 0;
-    return r % (max_ms + 1);
-}
-
-static void *risk_thread(void *arg)
-{
-    struct risk_state *st = arg;
-    int nice_v = st->cfg->nice < 0 ? 0 : st->cfg->nice > 19 ? 19 : (int)st->cfg->nice;
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice_v))
-        log_debug("risk: cannot lower the thread's priority: %s", strerror(errno));
-    uint64_t due =
-        time_mono_ns() + (st->cfg->start_delay_ms + jitter(st->cfg->jitter_ms)) * 1000000ull;
-    pthread_mutex_lock(&st->lock);
-    while (!st->stop) {
-        uint64_t now = time_mono_ns();
-        if (!st->requested && now < due) {
-            uint64_t wait_ms = (due - now) / 1000000ull + 1;
-            struct timespec ts;
-            time_deadline_ts(wait_ms > 60000 ? 60000 : wait_ms, &ts);
-            pthread_cond_timedwait(&st->cond, &st->lock, &ts);
-            continue;
-        }
-        bool on_demand = st->requested;
-        st->requested = false;
-        st->running = true;
-        pthread_mutex_unlock(&st->lock);
-        run_all(st);
-        pthread_mutex_lock(&st->lock);
-        st->running = false;
-        if (!on_demand)
-            due = time_mono_ns() + (st->cfg->interval_ms + jitter(st->cfg->jitter_ms)) *
-                                       1000000ull;
-    }
-    pthread_mutex_unlock(&st->lock);
-    return NULL;
-}
-
 static void risk_stop(void *state)
 {
     struct risk_state *st = state;
     if (!st)
         return;
-    if (st->thread_started) {
-        pthread_mutex_lock(&st->lock);
-        st->stop = true;
-        pthread_cond_broadcast(&st->cond);
-        pthread_mutex_unlock(&st->lock);
-        pthread_join(st->thread, NULL);
-    }
+    periodic_stop(&st->worker);
     risk_passwords_free(st->pw);
-    pthread_mutex_destroy(&st->lock);
-    pthread_cond_destroy(&st->cond);
     free(st);
 }
 
@@ -252,8 +200,6 @@ static int risk_start(const struct agent_module_ctx *ctx, const void *config, vo
     st->cfg = cfg;
     st->pipeline = ctx->pipeline;
     str_copy(st->hostname, ctx->host ? ctx->host->hostname : "", sizeof(st->hostname));
-    pthread_mutex_init(&st->lock, NULL);
-    pthread_cond_init(&st->cond, NULL);
     if (!cfg->enabled) {
         st->disabled = true;
         log_info("risk: disabled (risk.enabled: false)");
@@ -264,12 +210,14 @@ static int risk_start(const struct agent_module_ctx *ctx, const void *config, vo
         risk_stop(st);
         return vg_error_set(err, -ENOMEM, "risk: out of memory");
     }
-    int rc = pthread_create(&st->thread, NULL, risk_thread, st);
+    st->worker = (struct periodic){.name = "risk", .start_delay_ms = cfg->start_delay_ms,
+                                   .interval_ms = cfg->interval_ms, .jitter_ms = cfg->jitter_ms,
+                                   .nice = cfg->nice, .run = run_all, .ctx = st};
+    int rc = periodic_start(&st->worker, err);
     if (rc) {
         risk_stop(st);
-        return vg_error_set(err, -rc, "risk: cannot start its thread: %s", strerror(rc));
+        return rc;
     }
-    st->thread_started = true;
     *state = st;
     return 0;
 }
@@ -282,10 +230,10 @@ static void risk_status(void *state, struct module_status *out)
         str_copy(out->mode, "disabled", sizeof(out->mode));
         return;
     }
-    pthread_mutex_lock(&st->lock);
-    str_copy(out->mode, st->disabled ? "disabled" : st->running ? "running" : "scheduled",
+    str_copy(out->mode, st->disabled                   ? "disabled"
+                        : periodic_running(&st->worker) ? "running"
+                                                        : "scheduled",
              sizeof(out->mode));
-    pthread_mutex_unlock(&st->lock);
     out->events = atomic_load(&st->events);
 }
 
@@ -297,11 +245,7 @@ static int task_scan(void *state, json_t *payload, json_t **result, struct vg_er
     if (!st || st->disabled)
         return vg_error_set(err, -ENOTSUP, "the risk module is disabled on this agent "
                                            "(risk.enabled: false)");
-    pthread_mutex_lock(&st->lock);
-    bool running = st->running;
-    st->requested = true;
-    pthread_cond_broadcast(&st->cond);
-    pthread_mutex_unlock(&st->lock);
+    bool running = periodic_request(&st->worker);
     *result = json_pack("{s:b,s:b}", "queued", 1, "running", running);
     return *result ? 0 : vg_error_set(err, -ENOMEM, "out of memory");
 }
