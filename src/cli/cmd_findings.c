@@ -17,16 +17,6 @@
 #include "common/buf.h"
 #include "common/util.h"
 
-static void when(json_t *obj, const char *name)
-{
-    json_t *t = json_object_get(obj, name);
-    if (json_is_integer(t)) {
-        char b[48];
-        time_format_ns((uint64_t)json_integer_value(t), b, sizeof(b));
-        json_object_set_new(obj, name, json_string(b));
-    }
-}
-
 static void add_arg(struct buf *q, const char *name, const char *value)
 {
     if (!value)
@@ -101,7 +91,7 @@ static int list(struct cli *c, int argc, char **argv)
         size_t i;
         json_t *row;
         json_array_foreach(rows, i, row)
-            when(row, "last_seen");
+            output_time_field(row, "last_seen");
         output_objects(stdout, rows, cols, sizeof(cols) / sizeof(cols[0]));
         fprintf(stderr, "%zu findings\n", json_array_size(rows));
     }
@@ -130,7 +120,7 @@ static int show(struct cli *c, int argc, char **argv)
     } else {
         static const char *const times[] = {"first_seen", "last_seen", "fixed_at", "status_at"};
         for (size_t i = 0; i < 4; i++)
-            when(f, times[i]);
+            output_time_field(f, times[i]);
         char *s = json_dumps(f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (s)
             puts(s);

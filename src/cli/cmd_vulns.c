@@ -203,15 +203,8 @@ static int sources(struct cli *c)
     json_t *rows = json_object_get(r, "sources"), *row;
     size_t i;
     json_array_foreach(rows, i, row) {
-        static const char *const t[] = {"data_date", "imported_at"};
-        for (size_t k = 0; k < 2; k++) {
-            json_t *v = json_object_get(row, t[k]);
-            if (json_is_integer(v)) {
-                char b[48];
-                time_format_ns((uint64_t)json_integer_value(v), b, sizeof(b));
-                json_object_set_new(row, t[k], json_string(b));
-            }
-        }
+        output_time_field(row, "data_date");
+        output_time_field(row, "imported_at");
     }
     static const char *const cols[] = {"source", "format", "data_date", "imported_at",
                                        "imported_by", "advisories", "affected", "skipped"};

@@ -71,6 +71,20 @@ static int dpkg_part_cmp(struct span a, struct span b)
     return 0;
 }
 
+/* Split v[0..n) at its last '-' into head and tail (tail empty and has_dash false when none). */
+static bool split_last_dash(const char *v, size_t n, struct span *head, struct span *tail)
+{
+    for (size_t i = n; i-- > 0;)
+        if (v[i] == '-') {
+            *head = (struct span){v, i};
+            *tail = (struct span){v + i + 1, n - i - 1};
+            return true;
+        }
+    *head = (struct span){v, n};
+    *tail = (struct span){v + n, 0};
+    return false;
+}
+
 struct dpkg_version {
     struct span epoch, upstream, revision;
 };
@@ -94,19 +108,7 @@ static void dpkg_split(const char *v, struct dpkg_version *out)
             v = colon + 1;
         }
     }
-    const char *dash = NULL;
-    for (size_t i = n; i-- > 0;)
-        if (v[i] == '-') {
-            dash = v + i;
-            break;
-        }
-    if (dash) {
-        out->upstream = (struct span){v, (size_t)(dash - v)};
-        out->revision = (struct span){dash + 1, n - (size_t)(dash - v) - 1};
-    } else {
-        out->upstream = (struct span){v, n};
-        out->revision = (struct span){v + n, 0};
-    }
+    split_last_dash(v, n, &out->upstream, &out->revision);
 }
 
 int vercmp_dpkg(const char *a, const char *b)
@@ -237,20 +239,7 @@ static void rpm_split(const char *v, struct rpm_evr *out)
         v += k + 1;
         n -= k + 1;
     }
-    const char *dash = NULL;
-    for (size_t i = n; i-- > 0;)
-        if (v[i] == '-') {
-            dash = v + i;
-            break;
-        }
-    out->has_release = dash != NULL;
-    if (dash) {
-        out->version = (struct span){v, (size_t)(dash - v)};
-        out->release = (struct span){dash + 1, n - (size_t)(dash - v) - 1};
-    } else {
-        out->version = (struct span){v, n};
-        out->release = (struct span){v + n, 0};
-    }
+    out->has_release = split_last_dash(v, n, &out->version, &out->release);
 }
 
 int vercmp_rpm(const char *a, const char *b)

@@ -62,6 +62,21 @@ static int by_name_arch(const void *a, const void *b)
     return c ? c : strcmp(x->arch, y->arch);
 }
 
+/* A transaction set on the database in dbpath, opened read-only without checking signatures;
+ * rpm_lock held and _dbpath pushed by the caller. NULL with err when it cannot be opened. */
+static rpmts open_db(const char *dbpath, struct vg_error *err)
+{
+    rpmts ts = rpmtsCreate();
+    rpmtsSetRootDir(ts, "/");
+    rpmtsSetVSFlags(ts, _RPMVSF_NOSIGNATURES | _RPMVSF_NODIGESTS);
+    if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
+        vg_error_set(err, -EIO, "rpm: cannot open the database in %s", dbpath);
+        rpmtsFree(ts);
+        return NULL;
+    }
+    return ts;
+}
+
 /* The RPM database directory under root into dbpath; false when there is none. */
 static bool find_db(const char *root, char *dbpath, size_t len)
 {
@@ -102,11 +117,9 @@ int pkg_rpm_owned(const char *root, const char *const *paths, size_t n, bool *ow
     pthread_mutex_lock(&rpm_lock);
     rpmlogCallback old_cb = rpmlogSetCallback(rpm_quiet, NULL);
     rpmPushMacro(NULL, "_dbpath", NULL, dbpath, RMIL_CMDLINE);
-    rpmts ts = rpmtsCreate();
-    rpmtsSetRootDir(ts, "/");
-    rpmtsSetVSFlags(ts, _RPMVSF_NOSIGNATURES | _RPMVSF_NODIGESTS);
-    if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
-        rc = vg_error_set(err, -EIO, "rpm: cannot open the database in %s", dbpath);
+    rpmts ts = open_db(dbpath, err);
+    if (!ts) {
+        rc = -EIO;
     } else {
         for (size_t i = 0; i < n; i++) {
             rpmdbMatchIterator mi = rpmtsInitIterator(ts, RPMDBI_INSTFILENAMES, paths[i], 0);
@@ -146,11 +159,9 @@ int pkg_rpm_read(struct inv_scan *s, pkg_each_fn each, void *ctx, struct vg_erro
     pthread_mutex_lock(&rpm_lock);
     rpmlogCallback old_cb = rpmlogSetCallback(rpm_log, s);
     rpmPushMacro(NULL, "_dbpath", NULL, dbpath, RMIL_CMDLINE);
-    rpmts ts = rpmtsCreate();
-    rpmtsSetRootDir(ts, "/");
-    rpmtsSetVSFlags(ts, _RPMVSF_NOSIGNATURES | _RPMVSF_NODIGESTS);
-    if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
-        rc = vg_error_set(err, -EIO, "rpm: cannot open the database in %s", dbpath);
+    rpmts ts = open_db(dbpath, err);
+    if (!ts) {
+        rc = -EIO;
         goto cleanup;
     }
     rpmdbMatchIterator mi = rpmtsInitIterator(ts, RPMDBI_PACKAGES, NULL, 0);

@@ -30,14 +30,6 @@ static int severity_rank(const char *s)
     return 0;
 }
 
-static void bind_str(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 int store_findings_report(sqlite3 *db, sqlite3_stmt **stmt, const struct finding *f,
                           struct vg_error *err)
 {
@@ -67,18 +59,18 @@ int store_findings_report(sqlite3 *db, sqlite3_stmt **stmt, const struct finding
     sqlite3_stmt *s = *stmt;
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    bind_str(s, 1, f->agent_id);
-    bind_str(s, 2, f->hostname);
-    bind_str(s, 3, f->check);
-    bind_str(s, 4, f->kind);
-    bind_str(s, 5, f->subject);
-    bind_str(s, 6, f->severity ? f->severity : "unknown");
+    store_bind_text(s, 1, f->agent_id);
+    store_bind_text(s, 2, f->hostname);
+    store_bind_text(s, 3, f->check);
+    store_bind_text(s, 4, f->kind);
+    store_bind_text(s, 5, f->subject);
+    store_bind_text(s, 6, f->severity ? f->severity : "unknown");
     sqlite3_bind_int(s, 7, severity_rank(f->severity));
-    bind_str(s, 8, f->title);
-    bind_str(s, 9, f->detail);
-    bind_str(s, 10, f->remediation);
-    bind_str(s, 11, f->cve);
-    bind_str(s, 12, f->package);
+    store_bind_text(s, 8, f->title);
+    store_bind_text(s, 9, f->detail);
+    store_bind_text(s, 10, f->remediation);
+    store_bind_text(s, 11, f->cve);
+    store_bind_text(s, 12, f->package);
     if (f->cvss >= 0)
         sqlite3_bind_double(s, 13, f->cvss);
     else
@@ -130,14 +122,14 @@ static const char filter_sql[] =
 
 static void bind_filter(sqlite3_stmt *s, const struct findings_filter *f)
 {
-    bind_str(s, 1, f->host);
-    bind_str(s, 2, f->kind);
+    store_bind_text(s, 1, f->host);
+    store_bind_text(s, 2, f->kind);
     if (f->severity)
         sqlite3_bind_int(s, 3, severity_rank(f->severity));
-    bind_str(s, 4, f->status);
-    bind_str(s, 5, f->cve);
-    bind_str(s, 6, f->package);
-    bind_str(s, 7, f->check);
+    store_bind_text(s, 4, f->status);
+    store_bind_text(s, 5, f->cve);
+    store_bind_text(s, 6, f->package);
+    store_bind_text(s, 7, f->check);
     if (f->id > 0)
         sqlite3_bind_int64(s, 8, f->id);
 }
@@ -272,9 +264,9 @@ int store_findings_set_status(struct store *st, int64_t id, const char *status,
         goto cleanup;
     }
     sqlite3_bind_int64(s, 1, id);
-    bind_str(s, 2, status);
-    bind_str(s, 3, reason && *reason ? reason : NULL);
-    bind_str(s, 4, who);
+    store_bind_text(s, 2, status);
+    store_bind_text(s, 3, reason && *reason ? reason : NULL);
+    store_bind_text(s, 4, who);
     sqlite3_bind_int64(s, 5, store_now_ns());
     if (sqlite3_step(s) != SQLITE_DONE)
         rc = store_db_error(err, db, "writing a finding's status");

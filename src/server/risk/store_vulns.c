@@ -29,14 +29,6 @@ struct import_ctx {
     sqlite3_stmt *del_aff, *del_vuln, *ins_vuln, *ins_aff;
 };
 
-static void bind_str(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 static int step(struct import_ctx *c, sqlite3_stmt *s, struct vg_error *err, const char *what)
 {
     int r = sqlite3_step(s);
@@ -50,25 +42,25 @@ static int sink_advisory(void *ctx, const struct vuln_advisory *adv,
 {
     struct import_ctx *c = ctx;
     int rc;
-    bind_str(c->del_aff, 1, c->source);
-    bind_str(c->del_aff, 2, adv->id);
+    store_bind_text(c->del_aff, 1, c->source);
+    store_bind_text(c->del_aff, 2, adv->id);
     if ((rc = step(c, c->del_aff, err, "replacing an advisory")))
         return rc;
-    bind_str(c->del_vuln, 1, c->source);
-    bind_str(c->del_vuln, 2, adv->id);
+    store_bind_text(c->del_vuln, 1, c->source);
+    store_bind_text(c->del_vuln, 2, adv->id);
     if ((rc = step(c, c->del_vuln, err, "replacing an advisory")))
         return rc;
     if (adv->withdrawn || n == 0)
         return 0; /* withdrawn, or about nothing installed on hosts (language ecosystems) */
     sqlite3_stmt *s = c->ins_vuln;
-    bind_str(s, 1, c->source);
-    bind_str(s, 2, adv->id);
-    bind_str(s, 3, adv->cves);
-    bind_str(s, 4, adv->summary);
-    bind_str(s, 5, adv->severity);
+    store_bind_text(s, 1, c->source);
+    store_bind_text(s, 2, adv->id);
+    store_bind_text(s, 3, adv->cves);
+    store_bind_text(s, 4, adv->summary);
+    store_bind_text(s, 5, adv->severity);
     if (adv->cvss_score >= 0)
         sqlite3_bind_double(s, 6, adv->cvss_score);
-    bind_str(s, 7, adv->cvss_vector);
+    store_bind_text(s, 7, adv->cvss_vector);
     if (adv->published)
         sqlite3_bind_int64(s, 8, adv->published);
     if (adv->modified)
@@ -77,17 +69,17 @@ static int sink_advisory(void *ctx, const struct vuln_advisory *adv,
         return rc;
     for (size_t i = 0; i < n; i++) {
         s = c->ins_aff;
-        bind_str(s, 1, c->source);
-        bind_str(s, 2, adv->id);
-        bind_str(s, 3, aff[i].ecosystem);
-        bind_str(s, 4, aff[i].package);
-        bind_str(s, 5, aff[i].version_type);
-        bind_str(s, 6, aff[i].introduced);
-        bind_str(s, 7, aff[i].fixed);
-        bind_str(s, 8, aff[i].last_affected);
-        bind_str(s, 9, aff[i].exact);
-        bind_str(s, 10, aff[i].fix_state);
-        bind_str(s, 11, aff[i].severity);
+        store_bind_text(s, 1, c->source);
+        store_bind_text(s, 2, adv->id);
+        store_bind_text(s, 3, aff[i].ecosystem);
+        store_bind_text(s, 4, aff[i].package);
+        store_bind_text(s, 5, aff[i].version_type);
+        store_bind_text(s, 6, aff[i].introduced);
+        store_bind_text(s, 7, aff[i].fixed);
+        store_bind_text(s, 8, aff[i].last_affected);
+        store_bind_text(s, 9, aff[i].exact);
+        store_bind_text(s, 10, aff[i].fix_state);
+        store_bind_text(s, 11, aff[i].severity);
         if ((rc = step(c, s, err, "writing an affected package")))
             return rc;
     }
@@ -123,7 +115,7 @@ int vulns_import(struct store *st, const char *source, const char *format, json_
                                             "DELETE FROM vulns WHERE source = ?1"};
         for (size_t i = 0; i < 2 && !rc; i++) {
             if (!(rc = prepare(db, drops[i], &drop, err))) {
-                bind_str(drop, 1, source);
+                store_bind_text(drop, 1, source);
                 if (sqlite3_step(drop) != SQLITE_DONE)
                     rc = store_db_error(err, db, "dropping the source's earlier data");
             }
@@ -164,14 +156,14 @@ int vulns_import(struct store *st, const char *source, const char *format, json_
                       " skipped = excluded.skipped, problem = excluded.problem",
                       &src, err)))
         goto rollback;
-    bind_str(src, 1, source);
-    bind_str(src, 2, format);
+    store_bind_text(src, 1, source);
+    store_bind_text(src, 2, format);
     if (data_date)
         sqlite3_bind_int64(src, 3, data_date);
     sqlite3_bind_int64(src, 4, store_now_ns());
-    bind_str(src, 5, who);
+    store_bind_text(src, 5, who);
     sqlite3_bind_int64(src, 6, (int64_t)stats.skipped);
-    bind_str(src, 7, stats.first_problem[0] ? stats.first_problem : NULL);
+    store_bind_text(src, 7, stats.first_problem[0] ? stats.first_problem : NULL);
     sqlite3_bind_int(src, 8, replace);
     if (sqlite3_step(src) != SQLITE_DONE) {
         rc = store_db_error(err, db, "recording the source");
