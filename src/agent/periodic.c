@@ -97,3 +97,10 @@ bool periodic_running(struct periodic *p)
     pthread_mutex_unlock(&p->lock);
     return running;
 }
+
+const char *periodic_mode(struct periodic *p)
+{
+    if (!p || !p->started)
+        return "disabled";
+    return periodic_running(p) ? "running" : "scheduled";
+}

@@ -36,5 +36,8 @@ void periodic_stop(struct periodic *p);
 bool periodic_request(struct periodic *p);
 /* Whether the work is running now. */
 bool periodic_running(struct periodic *p);
+/* The mode a module reports (module_status.mode): "disabled" (p NULL or not started),
+ * "running" or "scheduled". */
+const char *periodic_mode(struct periodic *p);
 
 #endif

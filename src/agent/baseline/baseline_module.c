@@ -182,15 +182,8 @@ static void baseline_status(void *state, struct module_status *out)
 {
     struct baseline_state *st = state;
     memset(out, 0, sizeof(*out));
-    if (!st) {
-        str_copy(out->mode, "disabled", sizeof(out->mode));
-        return;
-    }
-    str_copy(out->mode, st->disabled                   ? "disabled"
-                        : periodic_running(&st->worker) ? "running"
-                                                        : "scheduled",
-             sizeof(out->mode));
-    out->events = atomic_load(&st->events);
+    str_copy(out->mode, periodic_mode(st ? &st->worker : NULL), sizeof(out->mode));
+    out->events = st ? atomic_load(&st->events) : 0;
 }
 
 /* baseline.run {"policy": ID (optional)} -> {"run_id", "queued": true, "running": bool} */

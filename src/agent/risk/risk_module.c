@@ -226,15 +226,8 @@ static void risk_status(void *state, struct module_status *out)
 {
     struct risk_state *st = state;
     memset(out, 0, sizeof(*out));
-    if (!st) {
-        str_copy(out->mode, "disabled", sizeof(out->mode));
-        return;
-    }
-    str_copy(out->mode, st->disabled                   ? "disabled"
-                        : periodic_running(&st->worker) ? "running"
-                                                        : "scheduled",
-             sizeof(out->mode));
-    out->events = atomic_load(&st->events);
+    str_copy(out->mode, periodic_mode(st ? &st->worker : NULL), sizeof(out->mode));
+    out->events = st ? atomic_load(&st->events) : 0;
 }
 
 /* risk.scan {} -> {"queued": true, "running": bool}: run every check now */
