@@ -78,7 +78,9 @@ static int risk_after_batch(struct server *srv, const struct agent_record *agent
     for (size_t i = 0; i < n; i++) {
         enum table_id t = events[i]->table;
         findings |= t == TBL_RISK_FINDINGS || t == TBL_RISK_SCANS;
-        packages |= t == TBL_PACKAGE_CHANGES || t == TBL_HOST_INFO_CHANGES;
+        /* packages, the OS, or the applications (whether a package runs or listens) */
+        packages |= t == TBL_PACKAGE_CHANGES || t == TBL_HOST_INFO_CHANGES ||
+                    t == TBL_APPLICATION_CHANGES;
         if (t == TBL_INVENTORY_SCANS) {
             const char *tbl = event_get_str(events[i], FLD_INVENTORY_TABLE);
             packages |= tbl && !strcmp(tbl, "package_changes") &&

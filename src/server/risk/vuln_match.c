@@ -362,6 +362,19 @@ static int report_group(sqlite3 *db, sqlite3_stmt **stmt, const char *agent_id,
     return rc;
 }
 
+static bool has_packages(sqlite3 *db, const char *agent_id)
+{
+    sqlite3_stmt *s = NULL;
+    bool any = false;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM host_packages WHERE agent_id = ?1 LIMIT 1", -1, &s,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, agent_id, -1, SQLITE_STATIC);
+        any = sqlite3_step(s) == SQLITE_ROW;
+    }
+    sqlite3_finalize(s);
+    return any;
+}
+
 static int match_host(sqlite3 *db, const char *agent_id, const char *hostname,
                       const char *os_id, const char *ver, const char *codename,
                       struct vuln_match_stats *stats, struct vg_error *err)
@@ -374,6 +387,8 @@ static int match_host(sqlite3 *db, const char *agent_id, const char *hostname,
     host_ecosystems(os_id, ver, codename, exact, prefix);
     if (!json_array_size(exact) && !json_array_size(prefix))
         goto cleanup; /* an OS no data covers: leave its findings as they are */
+    if (!has_packages(db, agent_id))
+        goto cleanup; /* no package list (yet): nothing is known to be fixed */
     es = json_dumps(exact, JSON_COMPACT);
     ps = json_dumps(prefix, JSON_COMPACT);
     if (!es || !ps) {
