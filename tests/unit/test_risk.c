@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "server/risk/findings.h"
+#include "server/risk/vulns.h"
 #include "server/risk/vulndb.h"
 #include "server/store/store.h"
 #include "server/store/store_internal.h"
@@ -212,4 +213,83 @@ static void test_lifecycle(void)
     CHECK_EQ_INT(system(cmd), 0);
 }
 
-TEST_MAIN(TEST(test_cvss), TEST(test_readers), TEST(test_lifecycle))
+/* Matching on hosts of three distributions: rpm ordering with epochs and releases on
+ * AlmaLinux, Ubuntu's release ecosystems, and a Debian kernel image built from
+ * linux-signed-amd64 matched to the data of linux. */
+static void test_matching(void)
+{
+    char dir[64], cmd[128];
+    struct store *st = open_store(dir);
+    struct vg_error err = {{0}};
+    sqlite3 *db = store_writer(st);
+    static const char *const rows[] = {
+        "INSERT INTO host_info (agent_id, hostname, os_id, os_version, os_codename, row_key,"
+        " first_seen, updated_at, seq) VALUES ('deb1', 'deb1', 'debian', '12', 'bookworm',"
+        " 'host', 1, 1, 1), ('alma1', 'alma1', 'almalinux', '9.3', '', 'host', 1, 1, 1),"
+        " ('ubu1', 'ubu1', 'ubuntu', '22.04', 'jammy', 'host', 1, 1, 1)",
+        "INSERT INTO host_packages (agent_id, package_manager, package_name, version,"
+        " source_package, package_status, row_key, first_seen, updated_at, seq) VALUES"
+        " ('deb1', 'dpkg', 'linux-image-6.1.0-18-amd64', '6.1.76-1', 'linux-signed-amd64',"
+        "  'install ok installed', 'a', 1, 1, 1),"
+        " ('deb1', 'dpkg', 'libssl3', '3.0.11-1~deb12u2', 'openssl', 'install ok installed',"
+        "  'b', 1, 1, 1),"
+        " ('deb1', 'dpkg', 'oldpkg', '1.0-1', 'oldpkg', 'deinstall ok config-files', 'c', 1, 1,"
+        "  1),"
+        " ('alma1', 'rpm', 'openssl-libs', '1:3.0.7-24.el9', 'openssl', '', 'a', 1, 1, 1),"
+        " ('alma1', 'rpm', 'bash', '5.1.8-6.el9', 'bash', '', 'b', 1, 1, 1),"
+        " ('ubu1', 'dpkg', 'libssl3', '3.0.2-0ubuntu1.10', 'openssl', 'install ok installed',"
+        "  'a', 1, 1, 1)",
+    };
+    for (size_t i = 0; i < 2; i++)
+        CHECK_EQ_INT(store_exec(db, rows[i], &err), 0);
+    store_writer_done(st);
+    const char *osv =
+        "[{\"id\":\"A1\",\"aliases\":[\"CVE-2099-0001\"],\"affected\":[{\"package\":"
+        "{\"ecosystem\":\"Debian:12\",\"name\":\"linux\"},\"ranges\":[{\"type\":\"ECOSYSTEM\","
+        "\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"6.1.82-1\"}]}]}]},"
+        "{\"id\":\"A2\",\"aliases\":[\"CVE-2099-0002\"],\"affected\":[{\"package\":"
+        "{\"ecosystem\":\"AlmaLinux:9\",\"name\":\"openssl\"},\"ranges\":[{\"type\":"
+        "\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"1:3.0.7-25.el9_3\"}]}]}]},"
+        "{\"id\":\"A3\",\"aliases\":[\"CVE-2099-0003\"],\"affected\":[{\"package\":"
+        "{\"ecosystem\":\"AlmaLinux:9\",\"name\":\"bash\"},\"ranges\":[{\"type\":\"ECOSYSTEM\","
+        "\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"5.1.8-6.el9\"}]}]},"
+        "{\"package\":{\"ecosystem\":\"AlmaLinux:9\",\"name\":\"bash\"},\"ranges\":[{\"type\":"
+        "\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"5.1.8~rc1-1.el9\"}]}]}]},"
+        "{\"id\":\"A4\",\"aliases\":[\"CVE-2099-0004\"],\"affected\":[{\"package\":"
+        "{\"ecosystem\":\"Ubuntu:22.04:LTS\",\"name\":\"openssl\"},\"ranges\":[{\"type\":"
+        "\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"3.0.2-0ubuntu1.12\"}]}]},"
+        "{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"openssl\"},\"ranges\":[{\"type\":"
+        "\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"3.0.11-1~deb12u1\"}]}]}]},"
+        "{\"id\":\"A5\",\"aliases\":[\"CVE-2099-0005\"],\"affected\":[{\"package\":"
+        "{\"ecosystem\":\"Debian:12\",\"name\":\"oldpkg\"},\"ranges\":[{\"type\":\"ECOSYSTEM\","
+        "\"events\":[{\"introduced\":\"0\"}]}]}]}]";
+    json_t *doc = json_loads(osv, 0, NULL), *report = NULL;
+    CHECK(doc != NULL);
+    CHECK_EQ_INT(vulns_import(st, "osv", "osv", doc, true, 0, "test", &report, &err), 0);
+    json_decref(report);
+    json_decref(doc);
+    struct vuln_match_stats ms = {0};
+    CHECK_EQ_INT(vulns_match(st, NULL, &ms, &err), 0);
+    CHECK_EQ_INT(ms.hosts, 3);
+    CHECK_EQ_INT(ms.findings, 3);
+    struct findings_filter f = {.kind = "vulnerable_package", .limit = 100};
+    json_t *r = store_findings_json(st, &f, &err);
+    char got[512] = "";
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(r, "findings"), i, row) {
+        char one[128];
+        snprintf(one, sizeof(one), "%s:%s;", json_string_value(json_object_get(row, "agent_id")),
+                 json_string_value(json_object_get(row, "subject")));
+        strncat(got, one, sizeof(got) - strlen(got) - 1);
+    }
+    json_decref(r);
+    /* most severe first, then host: all unknown severity here, so by host name */
+    CHECK_EQ_STR(got, "alma1:CVE-2099-0002 openssl;deb1:CVE-2099-0001 linux;"
+                      "ubu1:CVE-2099-0004 openssl;");
+    store_close(st);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
+TEST_MAIN(TEST(test_cvss), TEST(test_readers), TEST(test_lifecycle), TEST(test_matching))
