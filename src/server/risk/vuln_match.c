@@ -124,9 +124,10 @@ static void host_ecosystems(const char *os_id, const char *ver, const char *code
 static int collect(sqlite3 *db, const char *agent_id, const char *exact, const char *prefix,
                    struct verdicts *out, struct vg_error *err)
 {
-    /* the data's package name is the group: a binary, its source, or the unsigned source of a
-     * Debian signed-image template (linux-signed-amd64 -> linux, grub-efi-amd64-signed ->
-     * grub2, shim-signed -> shim), whose versions are the unsigned package's */
+    /* the data's package name is the group: a binary, its source, or linux for Debian's signed
+     * kernel images (source linux-signed-<arch>, binary versions those of linux). Other signed
+     * templates (grub-efi-*-signed, shim-signed) have versions of their own: their unsigned
+     * binaries (grub-efi-amd64-bin, ...) are installed too and matched instead. */
     static const char sql[] =
         "SELECT p.package_name, a.package,"
         " p.version, a.source, a.vuln_id, a.version_type, a.introduced, a.fixed,"
@@ -134,10 +135,7 @@ static int collect(sqlite3 *db, const char *agent_id, const char *exact, const c
         " v.cves, v.summary, v.cvss_score, v.cvss_vector"
         " FROM host_packages p JOIN vuln_affected a"
         "   ON a.package IN (p.package_name, p.source_package,"
-        "     CASE WHEN p.source_package LIKE 'linux-signed-%' THEN 'linux'"
-        "          WHEN p.source_package LIKE 'grub-efi-%-signed' THEN 'grub2'"
-        "          WHEN p.source_package = 'shim-signed' THEN 'shim'"
-        "          WHEN p.source_package = 'fwupd-signed' THEN 'fwupd' END)"
+        "     CASE WHEN p.source_package LIKE 'linux-signed-%' THEN 'linux' END)"
         "  AND a.version_type = p.package_manager"
         "  AND (a.ecosystem IN (SELECT value FROM json_each(?2)) OR EXISTS (SELECT 1 FROM"
         "       json_each(?3) e WHERE substr(a.ecosystem, 1, length(e.value)) = e.value))"
