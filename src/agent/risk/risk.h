@@ -1,6 +1,7 @@
 /* risk.h - what the checks of the risk module share: the run of one check (its scan id and
- * time, the host's root, where findings go) and the finding it reports. Each check is one file
- * (risk_passwords.c, risk_services.c, risk_config.c) listed in risk_module.c's table. */
+ * time, the host's root, where findings go) and the finding it reports. Each check has its
+ * files (risk_passwords.c, risk_services.c, and risk_config.c with its parts risk_ssh.c,
+ * risk_sudo.c, risk_files.c, risk_kernel.c), run by risk_module.c. */
 #ifndef VIGIL_AGENT_RISK_H
 #define VIGIL_AGENT_RISK_H
 
@@ -56,5 +57,10 @@ int risk_check_passwords(struct risk_run *run, struct risk_passwords *state,
                          struct vg_error *err);
 int risk_check_services(struct risk_run *run, struct vg_error *err);
 int risk_check_config(struct risk_run *run, struct vg_error *err);
+/* The parts of the config check (they report what they find and cannot fail as a whole). */
+void risk_check_sshd(struct risk_run *run);
+void risk_check_sudo(struct risk_run *run);
+void risk_check_files(struct risk_run *run);
+void risk_check_kernel(struct risk_run *run);
 
 #endif
