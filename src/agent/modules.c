@@ -10,6 +10,7 @@ extern const struct agent_module kernel_module;
 extern const struct agent_module logs_module;
 extern const struct agent_module baseline_module;
 extern const struct agent_module inventory_module;
+extern const struct agent_module risk_module;
 
 /* detect first: it registers its pipeline processor before the sensors' first events */
 const struct agent_module *const agent_modules[] = {
@@ -21,5 +22,6 @@ const struct agent_module *const agent_modules[] = {
     &logs_module,
     &baseline_module,
     &inventory_module,
+    &risk_module,
     NULL,
 };

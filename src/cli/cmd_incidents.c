@@ -12,16 +12,6 @@
 #include "cli/output.h"
 #include "common/util.h"
 
-static void when(json_t *obj, const char *name)
-{
-    json_t *t = json_object_get(obj, name);
-    if (json_is_integer(t)) {
-        char buf[48];
-        time_format_ns((uint64_t)json_integer_value(t), buf, sizeof(buf));
-        json_object_set_new(obj, name, json_string(buf));
-    }
-}
-
 static void print_json(json_t *r)
 {
     char *s = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -69,8 +59,8 @@ static int list(struct cli *c, int argc, char **argv)
         size_t i;
         json_t *inc;
         json_array_foreach(list, i, inc) {
-            when(inc, "first_seen");
-            when(inc, "last_seen");
+            output_time_field(inc, "first_seen");
+            output_time_field(inc, "last_seen");
             char *h = json_dumps(json_object_get(inc, "hosts"), JSON_COMPACT);
             char *t = json_dumps(json_object_get(inc, "techniques"), JSON_COMPACT);
             json_object_set_new(inc, "hosts", json_string(h ? h : ""));
@@ -128,7 +118,7 @@ static int show(struct cli *c, const char *id, const char *format)
     size_t i;
     json_t *a;
     json_array_foreach(alerts, i, a)
-        when(a, "time");
+        output_time_field(a, "time");
     output_objects(stdout, alerts, cols, sizeof(cols) / sizeof(cols[0]));
     json_t *prov = json_object_get(r, "provenance");
     if (prov) {

@@ -17,6 +17,8 @@ int cmd_inventory(struct cli *c, int argc, char **argv);
 int cmd_logs(struct cli *c, int argc, char **argv);
 int cmd_baseline(struct cli *c, int argc, char **argv);
 int cmd_rules(struct cli *c, int argc, char **argv);
+int cmd_findings(struct cli *c, int argc, char **argv);
+int cmd_vulns(struct cli *c, int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"query", cmd_query, "run a read-only SQL query over the store"},
@@ -35,5 +37,7 @@ const struct cli_command cli_commands[] = {
     {"logs", cmd_logs, "logs search TEXT [--host H] [--file F] [--since 1h]: search log records"},
     {"baseline", cmd_baseline, "baseline scores per host and policy; --failed: failed checks"},
     {"rules", cmd_rules, "rules check PATH...: load rule files or folders, report what cannot be used"},
+    {"findings", cmd_findings, "risks found on the fleet (vulnerable packages, weak passwords, open services, risky settings); summary, hosts CVE, accept"},
+    {"vulns", cmd_vulns, "vulns import PATH...: load OSV or Debian Security Tracker data; sources; match"},
     {NULL, NULL, NULL},
 };

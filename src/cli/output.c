@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/util.h"
 
 #define CELL_MAX 80
 
@@ -189,5 +190,15 @@ void output_storyline(FILE *f, json_t *steps)
             fprintf(f, "  ALERT %s (%s)", json_string_value(json_object_get(alert, "title")),
                     json_string_value(json_object_get(alert, "severity")));
         fputc('\n', f);
+    }
+}
+
+void output_time_field(json_t *obj, const char *name)
+{
+    json_t *t = json_object_get(obj, name);
+    if (json_is_integer(t)) {
+        char b[48];
+        time_format_ns((uint64_t)json_integer_value(t), b, sizeof(b));
+        json_object_set_new(obj, name, json_string(b));
     }
 }

@@ -152,6 +152,19 @@ static const enum field_id baseline_change_columns[] = {
 };
 static const char *const baseline_change_indexes[] = {"agent_id, time", "run_id", NULL};
 
+static const enum field_id risk_finding_columns[] = {
+    FLD_RISK_CHECK, FLD_FINDING_KIND, FLD_FINDING_SUBJECT, FLD_SEVERITY, FLD_FINDING_RULE,
+    FLD_USER, FLD_PATH, FLD_APP_NAME, FLD_SRC_IP, FLD_SRC_PORT, FLD_SETTING, FLD_VALUE,
+    FLD_MESSAGE, FLD_REMEDIATION, FLD_SCAN_ID, FLD_NONE,
+};
+static const char *const risk_finding_indexes[] = {"agent_id, time", "finding_kind", NULL};
+
+static const enum field_id risk_scan_columns[] = {
+    FLD_RISK_CHECK, FLD_SCAN_ID, FLD_ROW_COUNT, FLD_INCOMPLETE, FLD_DURATION_US, FLD_CPU_US,
+    FLD_MESSAGE, FLD_NONE,
+};
+static const char *const risk_scan_indexes[] = {"agent_id, time", NULL};
+
 /* In the order of the documentation; looked up by id with schema_table(). */
 static const struct table_def tables[] = {
     {TBL_PROCESS_EVENTS, "process_events",
@@ -223,6 +236,18 @@ static const struct table_def tables[] = {
      "`start`, `status`, `stop`, `sensor_loss` (a sensor lost or cut events since its previous "
      "report: sensor, event_type, lost, truncated)", agent_columns, agent_indexes},
     INVENTORY_TABLES
+    {TBL_RISK_FINDINGS, "risk_findings",
+     "Risks the agent found on its host (weak passwords, services open without authentication, "
+     "risky configuration): one row per finding that holds at a scan of its check. Never a "
+     "password or a hash: only the account and the rule it failed. The server keeps the "
+     "lifecycle of each finding (first and last seen, fixed, accepted) in `findings`.",
+     "`found` (the finding holds at this scan)", risk_finding_columns, risk_finding_indexes},
+    {TBL_RISK_SCANS, "risk_scans",
+     "One row per run of a risk check on a host: how many findings it reported. A finding of "
+     "that check not reported by the run is fixed.",
+     "`completed` (the check ran; its findings were sent before this row), `failed` (the check "
+     "could not run, message says why; its findings stay as they were)", risk_scan_columns,
+     risk_scan_indexes},
     {TBL_BASELINE_CHECKS, "baseline_checks",
      "Result of every baseline check in every run on every host (the history): passed, failed "
      "or not applicable, with the evidence that decided it, the reason when it could not be "

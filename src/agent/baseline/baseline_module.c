@@ -1,6 +1,6 @@
 /* baseline_module.c - the baseline self-check as an agent module ("baseline"): its options,
- * a thread that runs every policy on a schedule (interval plus random jitter, at low CPU
- * priority) and on demand (task `baseline.run`), and its status.
+ * a worker (periodic.h) that runs every policy on a schedule (interval plus random jitter, at
+ * low CPU priority) and on demand (task `baseline.run`), and its status.
  *
  * A task only queues a run and answers at once with the run id; the results arrive as events
  * (baseline_checks, baseline_runs, baseline_changes) like those of scheduled runs. */
@@ -11,12 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "agent/baseline/baseline_run.h"
 #include "agent/module.h"
+#include "agent/periodic.h"
 #include "agent/pipeline.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -66,15 +65,10 @@ struct baseline_state {
     const struct baseline_config *cfg;
     struct pipeline *pipeline;
     char state_path[4096];
-    pthread_t thread;
-    bool thread_started;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool stop;
+    struct periodic worker;
     bool disabled; /* baseline.enabled: false (kept so status and tasks can say so) */
-    bool running;
     /* a run asked for by a task (served before the schedule) */
-    bool requested;
+    pthread_mutex_t req_lock;
     char requested_id[64];
     char requested_policy[130];
     _Atomic uint64_t events;
@@ -87,14 +81,6 @@ static void emit_to_pipeline(void *ctx, struct event *ev)
     struct baseline_state *st = ctx;
     if (pipeline_submit(st->pipeline, ev) == 0)
         atomic_fetch_add(&st->events, 1);
-}
-
-static uint64_t jitter(uint64_t max_ms)
-{
-    uint64_t r = 0;
-    if (max_ms == 0 || random_bytes(&r, sizeof(r)))
-        return 0;
-    return r % (max_ms + 1);
 }
 
 static void run_once(struct baseline_state *st, const char *trigger, const char *run_id,
@@ -120,9 +106,9 @@ static void run_once(struct baseline_state *st, const char *trigger, const char 
     atomic_fetch_add(&st->runs, 1);
     if (rc) {
         log_error("baseline: run failed: %s", vg_error_str(&err, rc));
-        pthread_mutex_lock(&st->lock);
+        pthread_mutex_lock(&st->req_lock);
         str_copy(st->last_error, vg_error_str(&err, rc), sizeof(st->last_error));
-        pthread_mutex_unlock(&st->lock);
+        pthread_mutex_unlock(&st->req_lock);
         return;
     }
     if (t.policies_run + t.policies_skipped + t.policies_failed == 0)
@@ -134,42 +120,18 @@ static void run_once(struct baseline_state *st, const char *trigger, const char 
              t.not_applicable, t.regressed, t.fixed);
 }
 
-static void *baseline_thread(void *arg)
+/* The worker's run: a task's request (its run id and policy), or the schedule's. */
+static void baseline_work(void *ctx, bool on_demand)
 {
-    struct baseline_state *st = arg;
-    int nice_v = st->cfg->nice < 0 ? 0 : st->cfg->nice > 19 ? 19 : (int)st->cfg->nice;
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice_v))
-        log_debug("baseline: cannot lower the thread's priority: %s", strerror(errno));
-    uint64_t due = time_mono_ns() + (st->cfg->start_delay_ms + jitter(st->cfg->jitter_ms)) *
-                                        1000000ull;
-    pthread_mutex_lock(&st->lock);
-    while (!st->stop) {
-        uint64_t now = time_mono_ns();
-        if (!st->requested && now < due) {
-            uint64_t wait_ms = (due - now) / 1000000ull + 1;
-            struct timespec ts;
-            time_deadline_ts(wait_ms > 60000 ? 60000 : wait_ms, &ts);
-            pthread_cond_timedwait(&st->cond, &st->lock, &ts);
-            continue;
-        }
-        bool on_demand = st->requested;
-        char run_id[64] = "", policy[130] = "";
-        if (on_demand) {
-            str_copy(run_id, st->requested_id, sizeof(run_id));
-            str_copy(policy, st->requested_policy, sizeof(policy));
-            st->requested = false;
-        }
-        st->running = true;
-        pthread_mutex_unlock(&st->lock);
-        run_once(st, on_demand ? "on_demand" : "scheduled", run_id, policy);
-        pthread_mutex_lock(&st->lock);
-        st->running = false;
-        if (!on_demand)
-            due = time_mono_ns() + (st->cfg->interval_ms + jitter(st->cfg->jitter_ms)) *
-                                       1000000ull;
+    struct baseline_state *st = ctx;
+    char run_id[64] = "", policy[130] = "";
+    if (on_demand) {
+        pthread_mutex_lock(&st->req_lock);
+        str_copy(run_id, st->requested_id, sizeof(run_id));
+        str_copy(policy, st->requested_policy, sizeof(policy));
+        pthread_mutex_unlock(&st->req_lock);
     }
-    pthread_mutex_unlock(&st->lock);
-    return NULL;
+    run_once(st, on_demand ? "on_demand" : "scheduled", run_id, policy);
 }
 
 static void baseline_stop(void *state)
@@ -177,15 +139,8 @@ static void baseline_stop(void *state)
     struct baseline_state *st = state;
     if (!st)
         return;
-    if (st->thread_started) {
-        pthread_mutex_lock(&st->lock);
-        st->stop = true;
-        pthread_cond_broadcast(&st->cond);
-        pthread_mutex_unlock(&st->lock);
-        pthread_join(st->thread, NULL);
-    }
-    pthread_mutex_destroy(&st->lock);
-    pthread_cond_destroy(&st->cond);
+    periodic_stop(&st->worker);
+    pthread_mutex_destroy(&st->req_lock);
     free(st);
 }
 
@@ -201,8 +156,7 @@ static int baseline_start(const struct agent_module_ctx *ctx, const void *config
         return vg_error_set(err, -ENOMEM, "baseline: out of memory");
     st->cfg = cfg;
     st->pipeline = ctx->pipeline;
-    pthread_mutex_init(&st->lock, NULL);
-    pthread_cond_init(&st->cond, NULL);
+    pthread_mutex_init(&st->req_lock, NULL);
     snprintf(st->state_path, sizeof(st->state_path), "%s/baseline-state.json", ctx->state_dir);
     if (!cfg->enabled) {
         st->disabled = true;
@@ -210,12 +164,14 @@ static int baseline_start(const struct agent_module_ctx *ctx, const void *config
         *state = st;
         return 0;
     }
-    int rc = pthread_create(&st->thread, NULL, baseline_thread, st);
+    st->worker = (struct periodic){.name = "baseline", .start_delay_ms = cfg->start_delay_ms,
+                                   .interval_ms = cfg->interval_ms, .jitter_ms = cfg->jitter_ms,
+                                   .nice = cfg->nice, .run = baseline_work, .ctx = st};
+    int rc = periodic_start(&st->worker, err);
     if (rc) {
         baseline_stop(st);
-        return vg_error_set(err, -rc, "baseline: cannot start its thread: %s", strerror(rc));
+        return rc;
     }
-    st->thread_started = true;
     for (size_t i = 0; i < cfg->policies.count; i++)
         log_info("baseline: policies from %s", cfg->policies.items[i]);
     *state = st;
@@ -226,15 +182,8 @@ static void baseline_status(void *state, struct module_status *out)
 {
     struct baseline_state *st = state;
     memset(out, 0, sizeof(*out));
-    if (!st) {
-        str_copy(out->mode, "disabled", sizeof(out->mode));
-        return;
-    }
-    pthread_mutex_lock(&st->lock);
-    str_copy(out->mode, st->disabled ? "disabled" : st->running ? "running" : "scheduled",
-             sizeof(out->mode));
-    pthread_mutex_unlock(&st->lock);
-    out->events = atomic_load(&st->events);
+    str_copy(out->mode, periodic_mode(st ? &st->worker : NULL), sizeof(out->mode));
+    out->events = st ? atomic_load(&st->events) : 0;
 }
 
 /* baseline.run {"policy": ID (optional)} -> {"run_id", "queued": true, "running": bool} */
@@ -249,13 +198,11 @@ static int task_run(void *state, json_t *payload, json_t **result, struct vg_err
         return vg_error_set(err, -EINVAL, "policy id longer than 128 characters");
     char run_id[37];
     uuid_random(run_id);
-    pthread_mutex_lock(&st->lock);
-    bool running = st->running;
-    st->requested = true;
+    pthread_mutex_lock(&st->req_lock);
     str_copy(st->requested_id, run_id, sizeof(st->requested_id));
     str_copy(st->requested_policy, policy ? policy : "", sizeof(st->requested_policy));
-    pthread_cond_broadcast(&st->cond);
-    pthread_mutex_unlock(&st->lock);
+    pthread_mutex_unlock(&st->req_lock);
+    bool running = periodic_request(&st->worker);
     *result = json_pack("{s:s,s:b,s:b,s:s?}", "run_id", run_id, "queued", 1, "running",
                         running, "policy", policy);
     return *result ? 0 : vg_error_set(err, -ENOMEM, "out of memory");

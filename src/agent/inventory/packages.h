@@ -21,5 +21,10 @@ typedef void (*pkg_each_fn)(void *ctx, const struct pkg_row *p, bool multi_versi
 int pkg_dpkg_read(struct inv_scan *s, pkg_each_fn each, void *ctx, struct vg_error *err);
 /* Every package of the RPM database under the scan's root (pkg_rpm.c); 0 when there is none. */
 int pkg_rpm_read(struct inv_scan *s, pkg_each_fn each, void *ctx, struct vg_error *err);
+/* Which of the n host paths an installed package of the RPM database under root ("" or NULL:
+ * /) lists as its file: owned[i] (for the risk module's set-id check). 0, -ENOENT when there
+ * is no RPM database, -errno (err filled) when it cannot be read. */
+int pkg_rpm_owned(const char *root, const char *const *paths, size_t n, bool *owned,
+                  struct vg_error *err);
 
 #endif

@@ -14,7 +14,9 @@
 #define ENTRY_BUF_MAX (1u << 20)
 
 /* Run one of glibc's fget*ent_r parsers over text: each entry is handed to the callback;
- * malformed lines are skipped by glibc, over-long ones (beyond 1 MiB) by us. */
+ * malformed lines are skipped by glibc, over-long ones (beyond 1 MiB) by us. The entry buffer
+ * (which holds shadow's hashes) is wiped before it is freed, and the stream is unbuffered so
+ * stdio keeps no copy of the text. */
 #define DEFINE_PARSE(fn, type, getter)                                                          \
     int fn(const char *text, size_t len, void (*each)(void *ctx, const type *e), void *ctx)    \
     {                                                                                           \
@@ -23,6 +25,7 @@
         FILE *f = fmemopen((void *)text, len, "r");                                             \
         if (!f)                                                                                 \
             return -errno;                                                                      \
+        setvbuf(f, NULL, _IONBF, 0);                                                            \
         size_t cap = 4096;                                                                      \
         char *buf = malloc(cap);                                                                \
         int n = 0;                                                                              \
@@ -30,9 +33,9 @@
             type e, *res = NULL;                                                                \
             int rc = getter(f, &e, buf, cap, &res);                                             \
             if (rc == ERANGE && cap < ENTRY_BUF_MAX) {                                          \
-                char *nb = realloc(buf, cap * 2);                                               \
-                if (!nb)                                                                        \
-                    break;                                                                      \
+                char *nb = malloc(cap * 2);                                                     \
+                explicit_bzero(buf, cap);                                                       \
+                free(buf);                                                                      \
                 buf = nb;                                                                       \
                 cap *= 2;                                                                       \
                 continue;                                                                       \
@@ -50,6 +53,8 @@
             each(ctx, res);                                                                     \
             n++;                                                                                \
         }                                                                                       \
+        if (buf)                                                                                \
+            explicit_bzero(buf, cap);                                                           \
         free(buf);                                                                              \
         fclose(f);                                                                              \
         return n;                                                                               \

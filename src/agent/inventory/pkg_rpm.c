@@ -62,6 +62,78 @@ static int by_name_arch(const void *a, const void *b)
     return c ? c : strcmp(x->arch, y->arch);
 }
 
+/* A transaction set on the database in dbpath, opened read-only without checking signatures;
+ * rpm_lock held and _dbpath pushed by the caller. NULL with err when it cannot be opened. */
+static rpmts open_db(const char *dbpath, struct vg_error *err)
+{
+    rpmts ts = rpmtsCreate();
+    rpmtsSetRootDir(ts, "/");
+    rpmtsSetVSFlags(ts, _RPMVSF_NOSIGNATURES | _RPMVSF_NODIGESTS);
+    if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
+        vg_error_set(err, -EIO, "rpm: cannot open the database in %s", dbpath);
+        rpmtsFree(ts);
+        return NULL;
+    }
+    return ts;
+}
+
+/* The RPM database directory under root into dbpath; false when there is none. */
+static bool find_db(const char *root, char *dbpath, size_t len)
+{
+    static const char *const dbpaths[] = {"/var/lib/rpm", "/usr/lib/sysimage/rpm"};
+    static const char *const files[] = {"rpmdb.sqlite", "Packages", "Packages.db"};
+    for (size_t i = 0; i < sizeof(dbpaths) / sizeof(dbpaths[0]); i++)
+        for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+            char abs[PATH_MAX];
+            snprintf(abs, sizeof(abs), "%s%s/%s", root, dbpaths[i], files[f]);
+            if (access(abs, R_OK) == 0) {
+                snprintf(dbpath, len, "%s%s", root, dbpaths[i]);
+                return true;
+            }
+        }
+    return false;
+}
+
+static int rpm_quiet(rpmlogRec rec, rpmlogCallbackData data)
+{
+    (void)rec;
+    (void)data;
+    return 0; /* the caller reports what failed */
+}
+
+int pkg_rpm_owned(const char *root, const char *const *paths, size_t n, bool *owned,
+                  struct vg_error *err)
+{
+    char dbpath[PATH_MAX];
+    const char *r = root && strcmp(root, "/") ? root : "";
+    for (size_t i = 0; i < n; i++)
+        owned[i] = false;
+    if (!find_db(r, dbpath, sizeof(dbpath)))
+        return -ENOENT;
+    pthread_once(&rpm_once, rpm_init);
+    if (rpm_config_rc)
+        return vg_error_set(err, -EIO, "rpm: cannot read librpm's configuration");
+    int rc = 0;
+    pthread_mutex_lock(&rpm_lock);
+    rpmlogCallback old_cb = rpmlogSetCallback(rpm_quiet, NULL);
+    rpmPushMacro(NULL, "_dbpath", NULL, dbpath, RMIL_CMDLINE);
+    rpmts ts = open_db(dbpath, err);
+    if (!ts) {
+        rc = -EIO;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            rpmdbMatchIterator mi = rpmtsInitIterator(ts, RPMDBI_INSTFILENAMES, paths[i], 0);
+            owned[i] = mi && rpmdbNextIterator(mi) != NULL;
+            rpmdbFreeIterator(mi);
+        }
+    }
+    rpmtsFree(ts);
+    rpmPopMacro(NULL, "_dbpath");
+    rpmlogSetCallback(old_cb, NULL);
+    pthread_mutex_unlock(&rpm_lock);
+    return rc;
+}
+
 int pkg_rpm_read(struct inv_scan *s, pkg_each_fn each, void *ctx, struct vg_error *err)
 {
     static const char *const dbpaths[] = {"/var/lib/rpm", "/usr/lib/sysimage/rpm"};
@@ -87,11 +159,9 @@ int pkg_rpm_read(struct inv_scan *s, pkg_each_fn each, void *ctx, struct vg_erro
     pthread_mutex_lock(&rpm_lock);
     rpmlogCallback old_cb = rpmlogSetCallback(rpm_log, s);
     rpmPushMacro(NULL, "_dbpath", NULL, dbpath, RMIL_CMDLINE);
-    rpmts ts = rpmtsCreate();
-    rpmtsSetRootDir(ts, "/");
-    rpmtsSetVSFlags(ts, _RPMVSF_NOSIGNATURES | _RPMVSF_NODIGESTS);
-    if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
-        rc = vg_error_set(err, -EIO, "rpm: cannot open the database in %s", dbpath);
+    rpmts ts = open_db(dbpath, err);
+    if (!ts) {
+        rc = -EIO;
         goto cleanup;
     }
     rpmdbMatchIterator mi = rpmtsInitIterator(ts, RPMDBI_PACKAGES, NULL, 0);

@@ -12,6 +12,7 @@ extern const struct http_route provenance_routes[];
 extern const struct http_route sweep_routes[];
 extern const struct http_route retrohunt_routes[];
 extern const struct http_route incident_routes[];
+extern const struct http_route risk_routes[];
 
 const struct http_route *const http_route_tables[] = {
     core_routes,
@@ -23,5 +24,6 @@ const struct http_route *const http_route_tables[] = {
     sweep_routes,
     retrohunt_routes,
     incident_routes,
+    risk_routes,
     NULL,
 };

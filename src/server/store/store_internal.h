@@ -61,6 +61,14 @@ int store_db_error(struct vg_error *err, sqlite3 *db, const char *what);
 json_t *store_column_json(sqlite3_stmt *s, int i, size_t *bytes);
 /* The rows of a prepared statement (stepped to the end) as JSON objects named by its columns. */
 json_t *store_rows_json(sqlite3_stmt *s);
+/* Bind text v (copied), or NULL when v is NULL, to parameter i of s. */
+static inline void store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
 /* Now, in ns since the epoch (the unit of every time column). */
 static inline int64_t store_now_ns(void) { return (int64_t)time_now_ns(); }
 

@@ -13,6 +13,8 @@ extern const char store_baseline_ddl[];
 extern const char store_hunts_ddl[];
 extern const char store_alerts_ddl[];
 extern const char store_incidents_ddl[];
+extern const char store_findings_ddl[];
+extern const char store_vulns_ddl[];
 
 const char *const store_area_ddl[] = {
     store_tasks_ddl,
@@ -21,6 +23,8 @@ const char *const store_area_ddl[] = {
     store_hunts_ddl,
     store_alerts_ddl,
     store_incidents_ddl,
+    store_findings_ddl,
+    store_vulns_ddl,
     NULL,
 };
 
