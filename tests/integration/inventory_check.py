@@ -61,10 +61,13 @@ def retried(name, collector, fn, attempts=3):
 
 def check_packages():
     def both():
-        ours = [(r["package_name"], r["arch"], r["version"], r["package_status"])
-                for r in query(f"select package_name, arch, version, package_status from host_packages "
+        ours = [(r["package_name"], r["arch"], r["version"], r["package_status"], r["source_package"],
+                 r["source_version"] or r["version"])
+                for r in query(f"select package_name, arch, version, package_status, source_package, "
+                               f"source_version from host_packages "
                                f"where agent_id='{AGENT}' and package_manager='dpkg'")]
-        out = sh("dpkg-query -W -f='${Package}\\t${Architecture}\\t${Version}\\t${Status}\\n'")
+        out = sh("dpkg-query -W -f='${Package}\\t${Architecture}\\t${Version}\\t${Status}"
+                 "\\t${source:Package}\\t${source:Version}\\n'")
         theirs = [tuple(l.split("\t")) for l in out.splitlines() if l]
         return ours, theirs
     return retried("packages (dpkg-query -W)", "packages", both)

@@ -243,8 +243,20 @@ static void test_matching(void)
         " ('alma1', 'rpm', 'bash', '5.1.8-6.el9', 'bash', '', 'b', 1, 1, 1),"
         " ('ubu1', 'dpkg', 'libssl3', '3.0.2-0ubuntu1.10', 'openssl', 'install ok installed',"
         "  'a', 1, 1, 1)",
+        /* binaries versioned on their own: a record about the source compares the source's
+         * version (deb1's libfoo1 5.0-1 is built from foo 1.4-2: vulnerable, though its own
+         * version is past the fix; ubu1's libfoo1 1.0-1 is built from foo 1.4-3: fixed, though
+         * its own version is below the fix) */
+        "INSERT INTO host_packages (agent_id, package_manager, package_name, version,"
+        " source_package, source_version, package_status, row_key, first_seen, updated_at, seq)"
+        " VALUES ('deb1', 'dpkg', 'libfoo1', '5.0-1', 'foo', '1.4-2', 'install ok installed',"
+        "  'f', 1, 1, 1),"
+        " ('deb1', 'dpkg', 'foo-tools', '1.4-3', 'foo', NULL, 'install ok installed', 'g', 1, 1,"
+        "  1),"
+        " ('ubu1', 'dpkg', 'libfoo1', '1.0-1', 'foo', '1.4-3', 'install ok installed', 'f', 1, 1,"
+        "  1)",
     };
-    for (size_t i = 0; i < 2; i++)
+    for (size_t i = 0; i < 3; i++)
         CHECK_EQ_INT(store_exec(db, rows[i], &err), 0);
     store_writer_done(st);
     const char *osv =
@@ -267,6 +279,11 @@ static void test_matching(void)
         "{\"id\":\"A6\",\"aliases\":[\"CVE-2099-0006\"],\"affected\":[{\"package\":"
         "{\"ecosystem\":\"Debian:12\",\"name\":\"grub2\"},\"ranges\":[{\"type\":\"ECOSYSTEM\","
         "\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"2.06-13+deb12u1\"}]}]}]},"
+        "{\"id\":\"A7\",\"aliases\":[\"CVE-2099-0007\"],\"affected\":[{\"package\":"
+        "{\"ecosystem\":\"Debian:12\",\"name\":\"foo\"},\"ranges\":[{\"type\":\"ECOSYSTEM\","
+        "\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"1.4-3\"}]}]},"
+        "{\"package\":{\"ecosystem\":\"Ubuntu:22.04:LTS\",\"name\":\"foo\"},\"ranges\":[{\"type\":"
+        "\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"1.4-3\"}]}]}]},"
         "{\"id\":\"A5\",\"aliases\":[\"CVE-2099-0005\"],\"affected\":[{\"package\":"
         "{\"ecosystem\":\"Debian:12\",\"name\":\"oldpkg\"},\"ranges\":[{\"type\":\"ECOSYSTEM\","
         "\"events\":[{\"introduced\":\"0\"}]}]}]}]";
@@ -278,7 +295,7 @@ static void test_matching(void)
     struct vuln_match_stats ms = {0};
     CHECK_EQ_INT(vulns_match(st, NULL, &ms, &err), 0);
     CHECK_EQ_INT(ms.hosts, 3);
-    CHECK_EQ_INT(ms.findings, 3);
+    CHECK_EQ_INT(ms.findings, 4);
     struct findings_filter f = {.kind = "vulnerable_package", .limit = 100};
     json_t *r = store_findings_json(st, &f, &err);
     char got[512] = "";
@@ -293,7 +310,7 @@ static void test_matching(void)
     json_decref(r);
     /* most severe first, then host: all unknown severity here, so by host name */
     CHECK_EQ_STR(got, "alma1:CVE-2099-0002 openssl;deb1:CVE-2099-0001 linux;"
-                      "ubu1:CVE-2099-0004 openssl;");
+                      "deb1:CVE-2099-0007 foo;ubu1:CVE-2099-0004 openssl;");
     store_close(st);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     CHECK_EQ_INT(system(cmd), 0);

@@ -28,6 +28,8 @@ static void pkg_emit(struct inv_scan *s, const char *manager, const struct pkg_r
     inv_str(ev, FLD_VERSION, p->version);
     inv_str(ev, FLD_ARCH, p->arch);
     inv_str(ev, FLD_SOURCE_PACKAGE, p->source[0] ? p->source : p->name);
+    if (p->source_version[0] && strcmp(p->source_version, p->version))
+        inv_str(ev, FLD_SOURCE_VERSION, p->source_version);
     if (p->status[0])
         inv_str(ev, FLD_PACKAGE_STATUS, p->status);
     if (p->install_time)
@@ -55,6 +57,9 @@ static void add_dpkg(void *ctx, const struct dpkg_package *d)
     /* "Source: name (version)" when the source version differs */
     size_t sl = strcspn(d->source, " ");
     inv_copy(r.source, sizeof(r.source), d->source, sl);
+    const char *open = strchr(d->source + sl, '('), *close = open ? strchr(open, ')') : NULL;
+    if (open && close && close > open + 1)
+        inv_copy(r.source_version, sizeof(r.source_version), open + 1, (size_t)(close - open - 1));
     unsigned long long kib;
     r.size = inv_parse_u64(d->installed_size, strlen(d->installed_size), &kib) ? (int64_t)kib * 1024
                                                                                 : -1;

@@ -8,6 +8,7 @@
 
 struct pkg_row {
     char name[256], version[256], arch[64], source[256], status[128];
+    char source_version[256]; /* "" when the same as version */
     int64_t install_time; /* ns, 0 when unknown */
     int64_t size;         /* bytes, -1 when unknown */
 };

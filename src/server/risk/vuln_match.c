@@ -132,7 +132,11 @@ static int collect(sqlite3 *db, const char *agent_id, const char *exact, const c
         "SELECT p.package_name, a.package,"
         " p.version, a.source, a.vuln_id, a.version_type, a.introduced, a.fixed,"
         " a.last_affected, a.exact, a.fix_state, coalesce(a.severity, v.severity),"
-        " v.cves, v.summary, v.cvss_score, v.cvss_vector"
+        " v.cves, v.summary, v.cvss_score, v.cvss_vector,"
+        /* a record about the source package is about the source's version (a binNMU or a
+         * binary versioned on its own differs from it) */
+        " CASE WHEN a.package = p.package_name THEN p.version"
+        "      ELSE coalesce(p.source_version, p.version) END"
         " FROM host_packages p JOIN vuln_affected a"
         "   ON a.package IN (p.package_name, p.source_package,"
         "     CASE WHEN p.source_package LIKE 'linux-signed-%' THEN 'linux' END)"
@@ -153,14 +157,14 @@ static int collect(sqlite3 *db, const char *agent_id, const char *exact, const c
     int r;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
         const char *type = (const char *)sqlite3_column_text(s, 5);
-        const char *installed = (const char *)sqlite3_column_text(s, 2);
         const char *state = (const char *)sqlite3_column_text(s, 10);
         const char *cves = (const char *)sqlite3_column_text(s, 12);
         const char *id = (const char *)sqlite3_column_text(s, 4);
         int affected = 0;
         if (strcmp(state, VULN_NOT_AFFECTED) && strcmp(state, VULN_UNIMPORTANT) &&
             strcmp(state, VULN_UNDETERMINED))
-            affected = in_range(type, installed, (const char *)sqlite3_column_text(s, 6),
+            affected = in_range(type, (const char *)sqlite3_column_text(s, 16),
+                                (const char *)sqlite3_column_text(s, 6),
                                 (const char *)sqlite3_column_text(s, 7),
                                 (const char *)sqlite3_column_text(s, 8),
                                 (const char *)sqlite3_column_text(s, 9));

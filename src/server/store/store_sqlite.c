@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "common/buf.h"
+#include "common/inventory_schema.h"
 #include "common/log.h"
 #include "common/schema.h"
 #include "common/util.h"
@@ -111,40 +112,51 @@ static int prepare_inserts(struct store *st, struct vg_error *err)
     return 0;
 }
 
-/* Columns the schema gained since the database was made are added to its existing event
- * tables (new tables are made by the DDL), so an upgraded server keeps everything stored. */
+/* Add to table the columns of cols (FLD_NONE-terminated; only those keep() accepts, when given)
+ * that an existing table lacks. */
+static int add_missing(sqlite3 *db, const char *table, const enum field_id *cols,
+                       bool (*keep)(enum field_id), struct vg_error *err)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT name FROM pragma_table_info('%s')", table);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(err, db, "reading the tables' columns");
+    bool have[FLD_MAX_ID] = {false}, exists = false;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const struct field_def *f = schema_field_by_name((const char *)sqlite3_column_text(s, 0));
+        exists = true;
+        if (f)
+            have[f->id] = true;
+    }
+    sqlite3_finalize(s);
+    int rc = 0;
+    for (size_t c = 0; exists && !rc && cols[c] != FLD_NONE; c++) {
+        const struct field_def *f = schema_field(cols[c]);
+        if (have[f->id] || (keep && !keep(f->id)))
+            continue;
+        snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", table, f->name,
+                 schema_sql_type(f->type));
+        rc = store_exec(db, sql, err);
+        if (!rc)
+            log_info("database: column %s added to table %s (schema upgrade)", f->name, table);
+    }
+    return rc;
+}
+
+/* Columns the schema gained since the database was created: added to the event tables and to
+ * the inventory's current-state tables (host_*), so an upgraded server keeps what it stored. */
 static int add_new_columns(sqlite3 *db, struct vg_error *err)
 {
     size_t n;
     const struct table_def *tables = schema_tables(&n);
     int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        const struct table_def *t = &tables[i];
-        char sql[256];
-        snprintf(sql, sizeof(sql), "SELECT name FROM pragma_table_info('%s')", t->name);
-        sqlite3_stmt *s = NULL;
-        if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-            return store_db_error(err, db, "reading the tables' columns");
-        bool have[FLD_MAX_ID] = {false}, exists = false;
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            const struct field_def *f = schema_field_by_name((const char *)sqlite3_column_text(s, 0));
-            exists = true;
-            if (f)
-                have[f->id] = true;
-        }
-        sqlite3_finalize(s);
-        for (size_t c = 0; exists && !rc && t->columns[c] != FLD_NONE; c++) {
-            const struct field_def *f = schema_field(t->columns[c]);
-            if (have[f->id])
-                continue;
-            snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", t->name, f->name,
-                     schema_sql_type(f->type));
-            rc = store_exec(db, sql, err);
-            if (!rc)
-                log_info("database: column %s added to table %s (schema upgrade)", f->name,
-                         t->name);
-        }
-    }
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = add_missing(db, tables[i].name, tables[i].columns, NULL, err);
+    const struct inventory_table *it = inventory_tables(&n);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = add_missing(db, it[i].state_table, schema_table(it[i].table)->columns,
+                         inventory_is_content_field, err);
     return rc;
 }
 
